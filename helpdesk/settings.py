@@ -1,0 +1,279 @@
+"""Settings, read from the environment with safe embedded defaults.
+
+Development (the default when ``DJANGO_DEBUG=1``, as ``make run`` sets it) runs on SQLite under
+``var/`` and writes mail to ``var/mail/``. Production sets ``DJANGO_DEBUG=0``, ``SECRET_KEY``,
+``ALLOWED_HOSTS``, ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL`` and ``EMAIL_URL``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# A checkout's own .env (``make install`` writes one with DJANGO_DEBUG=1); the real
+# environment always wins over it.
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+env = environ.Env()
+VAR_DIR = Path(env.str("HELPDESK_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DJANGO_DEBUG is off (production). "
+            "Set DJANGO_DEBUG=1 for local development."
+        )
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"  # noqa: S105
+
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "helpdesk.core",
+    "sla",
+    "helpdesk.tickets",
+    "helpdesk.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "helpdesk.urls"
+WSGI_APPLICATION = "helpdesk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file-backed test database, so a real Celery worker process can see what a test wrote.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (rate limits, calendar version) ----------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": env.cache(
+        "CACHE_URL",
+        default="locmemcache://" if DEBUG else REDIS_URL.replace("redis", "rediscache", 1),
+    )
+}
+
+# --- Authentication -------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# --- Language and time ------------------------------------------------------------------------
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Mail -----------------------------------------------------------------------------------
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+_email = env.email_url("EMAIL_URL", default="filemail://" if DEBUG else "smtp://127.0.0.1:25")
+if _email.get("EMAIL_BACKEND", "").endswith("filebased.EmailBackend"):
+    _email.pop("EMAIL_FILE_PATH", None)
+vars().update(_email)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@helpdesk.example.jp")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Transport security (SLA 5(b)) ----------------------------------------------------------
+SECURE_TRANSPORT = env.bool("DJANGO_SECURE_TRANSPORT", default=not DEBUG)
+SECURE_SSL_REDIRECT = SECURE_TRANSPORT
+SESSION_COOKIE_SECURE = SECURE_TRANSPORT
+CSRF_COOKIE_SECURE = SECURE_TRANSPORT
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if SECURE_TRANSPORT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_TRANSPORT
+SECURE_HSTS_PRELOAD = SECURE_TRANSPORT
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- REST framework -------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The embedded broker `make run` falls back to without Redis: queues are files under var/,
+    # so the web, worker and beat processes still hand tasks to each other.
+    _broker_dir = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {
+        "task": "helpdesk.core.tasks.heartbeat_task",
+        "schedule": 60.0,
+        "args": ["beat"],
+    },
+    "sla-sweep": {
+        "task": "sla.tasks.sla_sweep_task",
+        "schedule": 60.0,
+    },
+    "closure-calendar-warm": {
+        "task": "sla.tasks.calendar_refresh_task",
+        "schedule": crontab(minute=5, hour="*/6"),
+    },
+}
+
+# --- The desk ------------------------------------------------------------------------------
+HELPDESK_NAME = env.str("HELPDESK_NAME", default="サポートデスク")
+SLA_TIME_ZONE = env.str("SLA_TIME_ZONE", default=TIME_ZONE)
+# Desk windows as "HH:MM-HH:MM" pairs, half-open; the SLA's 10:00–12:00 and 13:00–17:00.
+SLA_DESK_WINDOWS = env.list("SLA_DESK_WINDOWS", default=["10:00-12:00", "13:00-17:00"])
+# Weekdays the desk works, Monday = 0.
+SLA_WORKING_WEEKDAYS = env.list("SLA_WORKING_WEEKDAYS", cast=int, default=[0, 1, 2, 3, 4])
+# Ticket references: PREFIX-000123.
+TICKET_REFERENCE_PREFIX = env.str("TICKET_REFERENCE_PREFIX", default="NP")
+# Where customers reach the portal; used to build links in mail.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Outgoing Message-IDs are <...@MAIL_DOMAIN>, so replies can be threaded to their ticket.
+MAIL_DOMAIN = env.str("MAIL_DOMAIN", default="helpdesk.example.jp")
+# Inquiry form limits.
+INQUIRY_MAX_ATTACHMENTS = env.int("INQUIRY_MAX_ATTACHMENTS", default=5)
+INQUIRY_MAX_ATTACHMENT_BYTES = env.int("INQUIRY_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
+INQUIRY_ALLOWED_EXTENSIONS = env.list(
+    "INQUIRY_ALLOWED_EXTENSIONS",
+    default=[
+        "pdf",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "txt",
+        "csv",
+        "log",
+        "zip",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "ppt",
+        "pptx",
+    ],
+)
+# Rate limits: at most N submissions per window, per client IP and per email address.
+INQUIRY_RATE_LIMIT_PER_IP = env.int("INQUIRY_RATE_LIMIT_PER_IP", default=10)
+INQUIRY_RATE_LIMIT_PER_EMAIL = env.int("INQUIRY_RATE_LIMIT_PER_EMAIL", default=5)
+INQUIRY_RATE_LIMIT_WINDOW_SECONDS = env.int("INQUIRY_RATE_LIMIT_WINDOW_SECONDS", default=3600)
+# How many days ahead the portal lists the bank's year-end closing days.
+PORTAL_YEAR_END_NOTICE_DAYS = env.int("PORTAL_YEAR_END_NOTICE_DAYS", default=45)
+# How long a worker process trusts its cached calendar before re-reading closures.
+SLA_CALENDAR_TTL_SECONDS = env.int("SLA_CALENDAR_TTL_SECONDS", default=60)
+
+# --- Logging: one line per event, key=value, for the log collector (SLA 5(e)) ---------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {
+            "format": "time=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,51 @@
+"""Liveness and readiness as a load balancer and a monitoring system see them."""
+
+import pytest
+
+from helpdesk.core import selectors
+from tests.conftest import celery_broker
+
+
+@pytest.mark.django_db
+def test_healthz_answers_without_touching_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_names_each_check_and_is_200_when_all_pass(client, test_redis_url):
+    with celery_broker(test_redis_url):
+        response = client.get("/readyz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["broker"] == {**body["checks"]["broker"], "ok": True, "detail": "redis"}
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_naming_the_broker_when_it_is_down(client):
+    # Nothing listens on port 1 of loopback: the connection is refused at once.
+    with celery_broker("redis://127.0.0.1:1/0"):
+        response = client.get("/readyz")
+    body = response.json()
+    assert response.status_code == 503
+    assert body["status"] == "unavailable"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["broker"]["ok"] is False
+    assert "Error" in body["checks"]["broker"]["detail"]
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(client, monkeypatch):
+    def broken_database() -> str:
+        raise ConnectionError("could not connect to server")
+
+    monkeypatch.setattr(selectors, "_database_probe", broken_database)
+    monkeypatch.setattr(selectors, "_broker_probe", lambda: "redis")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"]["detail"] == (
+        "ConnectionError: could not connect to server"
+    )
