@@ -1,0 +1,42 @@
+from django.contrib import admin
+
+from .models import ClosureDay, SlaPolicy
+from .services import closure_day_remove, closure_day_save
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "reason", "announced_at", "updated_at")
+    search_fields = ("reason",)
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        if change and "date" in form.changed_data:
+            closure_day_remove(date=form.initial["date"])
+        saved = closure_day_save(date=obj.date, reason=obj.reason, announced_at=obj.announced_at)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        closure_day_remove(date=obj.date)
+
+    def delete_queryset(self, request, queryset):
+        for date in queryset.values_list("date", flat=True):
+            closure_day_remove(date=date)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "priority",
+        "category",
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+        "warning_percent",
+    )
+    list_editable = (
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+        "warning_percent",
+    )

@@ -1,0 +1,63 @@
+"""Writes for the business calendar. Every change to closures goes through here, so every
+process rebuilds its clock (and, later, open tickets' deadlines follow)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+
+from .calendars import calendar_changed
+from .models import ClosureDay
+
+
+def _closures_changed() -> None:
+    """Every process rebuilds its clock, and open tickets' deadlines move (from a worker)."""
+    from .tasks import tickets_sla_recompute_task
+
+    calendar_changed()
+    tickets_sla_recompute_task.delay()
+
+
+@transaction.atomic
+def closure_day_save(
+    *,
+    date: datetime.date,
+    reason: str,
+    announced_at: datetime.datetime | None = None,
+) -> ClosureDay:
+    """Add a closure, or update the one on that date; idempotent for the same input."""
+    closure, _created = ClosureDay.objects.update_or_create(
+        date=date, defaults={"reason": reason.strip(), "announced_at": announced_at}
+    )
+    transaction.on_commit(_closures_changed)
+    return closure
+
+
+@transaction.atomic
+def closure_day_remove(*, date: datetime.date) -> bool:
+    """Reopen a day; returns whether there was a closure to remove."""
+    deleted, _by_model = ClosureDay.objects.filter(date=date).delete()
+    if deleted:
+        transaction.on_commit(_closures_changed)
+    return bool(deleted)
+
+
+def sla_policy_seed_defaults() -> int:
+    """Create the default policy for each priority that has none; returns how many it made."""
+    from .models import DEFAULT_POLICY_MINUTES, SlaPolicy
+
+    created_count = 0
+    for priority, (first, following, resolution) in DEFAULT_POLICY_MINUTES.items():
+        _policy, created = SlaPolicy.objects.get_or_create(
+            priority=priority,
+            category="",
+            defaults={
+                "first_response_minutes": first,
+                "next_response_minutes": following,
+                "resolution_minutes": resolution,
+                "warning_percent": 75,
+            },
+        )
+        created_count += created
+    return created_count

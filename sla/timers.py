@@ -1,0 +1,106 @@
+"""SLA timers of a ticket, derived from the facts stored on it.
+
+A ticket stores facts: when it was received, when staff first answered, when the customer last
+wrote, how much business time it has spent paused (pending customer), whether it is paused now,
+when it was resolved. ``timers_refresh`` derives every deadline and the SLA state from those
+facts, the policy's targets and the business clock, so a priority change, a pause, or a new
+closure day all come down to "change a fact, refresh".
+
+Every comparison is in business seconds on the clock (``position``), never on the wall clock: a
+reply at 12:30 to a deadline shown as 12:00 is on time, because no business time passed over
+lunch.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from .clock import BusinessClock
+from .selectors import Targets
+
+
+@dataclass(frozen=True)
+class RunningTimer:
+    name: str
+    start_position: int
+    target: int  # business seconds
+    paused: int  # business seconds paused since the timer started
+
+
+def _running_timers(ticket, clock: BusinessClock, targets: Targets) -> list[RunningTimer]:
+    if not ticket.is_active:
+        return []
+    received = clock.position(ticket.received_at)
+    paused_total = ticket.paused_business_seconds
+    timers = [RunningTimer("resolution", received, targets.resolution, paused_total)]
+    if ticket.first_responded_at is None:
+        timers.append(
+            RunningTimer("first_response", received, targets.first_response, paused_total)
+        )
+    elif ticket.next_response_started_at is not None:
+        timers.append(
+            RunningTimer(
+                "next_response",
+                clock.position(ticket.next_response_started_at),
+                targets.next_response,
+                paused_total - ticket.next_response_pause_offset,
+            )
+        )
+    return timers
+
+
+def timers_refresh(
+    ticket, *, clock: BusinessClock, targets: Targets, now: datetime.datetime
+) -> None:
+    """Recompute deadlines, consumed time, ``sla_state`` and ``next_escalation_at`` in place."""
+    now_position = clock.position(now)
+    # While paused, business time stops counting at the moment the pause began.
+    current_pause = 0
+    if ticket.sla_paused_since is not None:
+        current_pause = max(0, now_position - clock.position(ticket.sla_paused_since))
+    timers = _running_timers(ticket, clock, targets)
+
+    for timer in timers:
+        due = clock.instant_at_position(timer.start_position + timer.target + timer.paused)
+        setattr(ticket, f"{timer.name}_due", due)
+    running_names = {timer.name for timer in timers}
+    if "next_response" not in running_names:
+        ticket.next_response_due = None
+
+    received = clock.position(ticket.received_at)
+    end_position = clock.position(ticket.resolved_at) if ticket.resolved_at else now_position
+    ticket.business_seconds_consumed = max(
+        0, end_position - received - ticket.paused_business_seconds - current_pause
+    )
+
+    state = ticket.SlaState.OK
+    upcoming: list[datetime.datetime] = []
+    for timer in timers:
+        consumed = now_position - timer.start_position - timer.paused - current_pause
+        warning_at = targets.warning_threshold(timer.target)
+        if consumed > timer.target:
+            state = ticket.SlaState.BREACHED
+        elif consumed >= warning_at and state != ticket.SlaState.BREACHED:
+            state = ticket.SlaState.WARNING
+        if ticket.sla_paused_since is not None:
+            continue  # nothing will happen until the customer writes back
+        base = timer.start_position + timer.paused
+        if consumed < warning_at:
+            upcoming.append(clock.instant_at_position(base + warning_at))
+        if consumed <= timer.target:
+            # One business second past the target is the first instant that is late.
+            upcoming.append(clock.instant_at_position(base + timer.target + 1))
+    ticket.sla_state = state
+    ticket.next_escalation_at = min(upcoming) if upcoming else None
+
+
+def first_response_on_time(ticket, *, clock: BusinessClock) -> bool | None:
+    """Was the first response within target? None while it is still running.
+
+    The due instant stops moving once the response is recorded, so comparing business
+    positions is exact: an answer over lunch to a 12:00 deadline is on time.
+    """
+    if ticket.first_responded_at is None or ticket.first_response_due is None:
+        return None
+    return clock.position(ticket.first_responded_at) <= clock.position(ticket.first_response_due)
