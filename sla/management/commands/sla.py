@@ -148,9 +148,7 @@ class Command(BaseCommand):
                 % {"text": month_text}
             ) from None
         days = clock.business_days(first_day.year, first_day.month)
-        windows = _(", ").join(
-            f"{start:%H:%M}〜{end:%H:%M}" for start, end in clock.windows
-        )
+        windows = _(", ").join(f"{start:%H:%M}〜{end:%H:%M}" for start, end in clock.windows)
         self.stdout.write(
             _("%(month)s calendar (%(zone)s; desk hours %(windows)s)")
             % {
