@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import transaction
 
 from .models import ClosureDay, SlaPolicy
+from .selectors import sla_policies_changed
 from .services import closure_day_remove, closure_day_save
 
 
@@ -40,3 +42,11 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "resolution_minutes",
         "warning_percent",
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(sla_policies_changed)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(sla_policies_changed)

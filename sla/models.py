@@ -51,7 +51,9 @@ class SlaPolicy(models.Model):
     first_response_minutes = models.PositiveIntegerField(_("first response target (minutes)"))
     next_response_minutes = models.PositiveIntegerField(_("next response target (minutes)"))
     resolution_minutes = models.PositiveIntegerField(_("resolution target (minutes)"))
-    warning_percent = models.PositiveSmallIntegerField(_("warning at (% of target)"), default=75)
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warning at (percent of target)"), default=75
+    )
 
     class Meta:
         ordering = ["priority", "category"]

@@ -36,12 +36,20 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(autouse=True)
 def fresh_business_calendar():
-    """Each test starts with a clock built from its own closures, not a previous test's."""
-    from sla.calendars import calendar_changed
+    """Each test starts with an empty cache (rate limits) and a clock built from its own
+    closures, not a previous test's."""
+    from django.core.cache import cache
 
+    from sla.calendars import calendar_changed
+    from sla.selectors import sla_policies_changed
+
+    cache.clear()
     calendar_changed()
+    sla_policies_changed()
     yield
+    cache.clear()
     calendar_changed()
+    sla_policies_changed()
 
 
 @pytest.fixture(scope="session")
@@ -92,8 +100,11 @@ def celery_broker(url: str) -> Iterator[None]:
     from helpdesk.celery import app
 
     def reset_pools() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps producer pools per broker URL in a global registry; a closed one would
+        # be handed out again ("Acquire on closed pool"), so drop them all.
+        from kombu import pools
+
+        pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 

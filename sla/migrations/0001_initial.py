@@ -126,7 +126,7 @@ class Migration(migrations.Migration):
                 (
                     "warning_percent",
                     models.PositiveSmallIntegerField(
-                        default=75, verbose_name="warning at (% of target)"
+                        default=75, verbose_name="warning at (percent of target)"
                     ),
                 ),
             ],

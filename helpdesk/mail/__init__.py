@@ -1,0 +1,1 @@
+"""Mail: building and sending what the desk writes to customers (``outbound``)."""

@@ -1,0 +1,265 @@
+"""The ticket domain: who wrote in, what they asked, and every message of the conversation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sla.models import Priority
+
+
+class Organization(models.Model):
+    """A customer company; its monthly fee is the base of the SLA's service credit."""
+
+    name = models.CharField(_("company"), max_length=200, unique=True)
+    monthly_fee = models.DecimalField(
+        _("monthly fee (JPY)"), max_digits=12, decimal_places=0, default=0
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person who writes to the desk, known by their (lower-cased) mail address."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+    )
+    email_undeliverable = models.BooleanField(_("mail undeliverable"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class ReferenceCounter(models.Model):
+    """The last ticket number handed out. Incremented inside the transaction that creates the
+    ticket, so a rolled-back creation gives its number back: no gaps, no duplicates."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.last_value}"
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("new")
+        OPEN = "open", _("open")
+        PENDING_CUSTOMER = "pending_customer", _("pending customer")
+        RESOLVED = "resolved", _("resolved")
+        CLOSED = "closed", _("closed")
+
+    class Channel(models.TextChoices):
+        MAIL = "mail", _("mail")
+        WEB = "web", _("web")
+        PHONE = "phone", _("phone")
+
+    class SlaState(models.TextChoices):
+        OK = "ok", _("on track")
+        WARNING = "warning", _("warning")
+        BREACHED = "breached", _("breach")
+
+    number = models.PositiveBigIntegerField(_("number"), unique=True, editable=False)
+    reference = models.CharField(_("reference number"), max_length=30, unique=True, editable=False)
+    subject = models.CharField(_("subject"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    category = models.CharField(_("category"), max_length=50, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    requester = models.ForeignKey(
+        Contact, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    queue = models.CharField(_("queue"), max_length=50, blank=True)
+    received_at = models.DateTimeField(_("received at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # SLA timers (see sla/timers.py). Deadlines are instants on the business clock.
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    next_response_started_at = models.DateTimeField(
+        _("next response counted from"), null=True, blank=True
+    )
+    next_response_pause_offset = models.PositiveBigIntegerField(default=0, editable=False)
+    next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    sla_paused_since = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
+    paused_business_seconds = models.PositiveBigIntegerField(
+        _("paused business seconds"), default=0
+    )
+    business_seconds_consumed = models.PositiveBigIntegerField(
+        _("business seconds consumed"), default=0
+    )
+    sla_state = models.CharField(
+        _("SLA state"), max_length=10, choices=SlaState.choices, default=SlaState.OK
+    )
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
+    related_ticket = models.ForeignKey(
+        "self",
+        verbose_name=_("related ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["next_escalation_at"], name="ticket_next_escalation_idx"),
+            models.Index(fields=["status", "-received_at"], name="ticket_status_received_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
+            models.Index(fields=["sla_state", "status"], name="ticket_sla_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def is_active(self) -> bool:
+        """Still being worked on: its SLA clock can run."""
+        return self.status not in (self.Status.RESOLVED, self.Status.CLOSED)
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        INBOUND = "inbound", _("from the customer")
+        OUTBOUND = "outbound", _("to the customer")
+        NOTE = "note", _("internal note")
+
+    class DeliveryStatus(models.TextChoices):
+        NOT_APPLICABLE = "", _("not sent by mail")
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    is_automatic = models.BooleanField(_("automatic"), default=False)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    author_contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("customer author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Ticket.Channel.choices)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("sanitised HTML"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=500, blank=True, db_index=True)
+    in_reply_to = models.CharField(_("In-Reply-To"), max_length=500, blank=True)
+    references = models.TextField(_("References"), blank=True)
+    recipient = models.EmailField(_("recipient"), blank=True)
+    # Addresses the customer copied in: they may reply on the same ticket.
+    cc_addresses = models.TextField(_("Cc"), blank=True)
+    delivery_status = models.CharField(
+        _("delivery"), max_length=10, choices=DeliveryStatus.choices, blank=True, default=""
+    )
+    delivery_error = models.TextField(_("delivery error"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.kind}:{self.created_at.isoformat()}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind != self.Kind.NOTE
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Stored under the content hash, never under the sender's file name.
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketAccessToken(models.Model):
+    """The key in a customer's status-page link. Only its SHA-256 is stored."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("status page link")
+        verbose_name_plural = _("status page links")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.token_hash[:8]}"

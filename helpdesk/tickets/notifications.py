@@ -1,0 +1,143 @@
+"""The acknowledgement: the mail that tells a customer their inquiry arrived, its reference,
+and by when to expect a reply (SLA 2(b): "tell each customer, at intake, by when")."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from helpdesk.mail.outbound import (
+    SEND_ERRORS,
+    message_delivery_failed,
+    message_delivery_sent,
+    outbound_email_build,
+    outbound_message_id_new,
+    outbound_subject,
+    outbound_threading,
+)
+from sla.calendars import business_clock
+
+from .models import Message, Ticket
+from .selectors import ticket_acknowledgement_get, ticket_first_inbound_message
+from .services import ticket_access_token_issue, ticket_access_token_revoke
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "mail/ticket_acknowledgement.txt"
+
+
+def _supported_language(language: str | None) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    return language if language in codes else settings.LANGUAGE_CODE
+
+
+def _render_body(ticket: Ticket, *, language: str, status_url: str | None) -> str:
+    clock = business_clock()
+    arrived_out_of_hours = not clock.is_open(ticket.received_at)
+    with translation.override(language):
+        return render_to_string(
+            TEMPLATE,
+            {
+                "ticket": ticket,
+                "status_url": status_url,
+                "helpdesk_name": settings.HELPDESK_NAME,
+                "work_starts_at": clock.next_open(ticket.received_at)
+                if arrived_out_of_hours
+                else None,
+            },
+        )
+
+
+def _acknowledgement_prepare(ticket_id: int, language: str) -> tuple[Ticket, Message] | None:
+    """The ticket and its acknowledgement Message, created (queued) on the first call.
+
+    The ticket row is locked while we look, so two workers running the same task at once
+    create one Message between them.
+    """
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("requester")
+            .filter(pk=ticket_id)
+            .first()
+        )
+        if ticket is None:
+            return None  # deleted before the worker got to it: nobody to tell
+        message = ticket_acknowledgement_get(ticket_id=ticket.pk)
+        if message is not None:
+            message.ticket = ticket
+            return ticket, message
+        # The acknowledgement answers the message that opened the ticket.
+        in_reply_to, references = outbound_threading(
+            replying_to=ticket_first_inbound_message(ticket_id=ticket.pk)
+        )
+        with translation.override(language):
+            subject = gettext("Your inquiry has been received: %(subject)s") % {
+                "subject": ticket.subject
+            }
+        message = Message.objects.create(
+            ticket=ticket,
+            kind=Message.Kind.OUTBOUND,
+            is_automatic=True,
+            channel=Ticket.Channel.MAIL,
+            subject=outbound_subject(ticket=ticket, subject=subject),
+            # The stored text has a note where the mail has the private link: whoever can read
+            # the database must not be able to open the customer's status page.
+            body_text=_render_body(ticket, language=language, status_url=None),
+            message_id=outbound_message_id_new(),
+            in_reply_to=in_reply_to,
+            references=references,
+            recipient=ticket.requester.email,
+            delivery_status=Message.DeliveryStatus.QUEUED,
+            created_at=timezone.now().replace(microsecond=0),
+        )
+        return ticket, message
+
+
+def ticket_acknowledge(
+    *, ticket_id: int, language: str | None = None, final_attempt: bool = False
+) -> Message | None:
+    """Send the acknowledgement of a ticket, once.
+
+    Idempotent: when the acknowledgement was already sent, nothing happens (returns None).
+    Each attempt issues a fresh status-page link; a failed attempt revokes its link, leaves
+    the Message queued and raises for the task to retry. After the last attempt
+    (``final_attempt``) the Message is marked failed with the reason.
+    """
+    language = _supported_language(language)
+    prepared = _acknowledgement_prepare(ticket_id, language)
+    if prepared is None:
+        return None
+    ticket, message = prepared
+    if message.delivery_status == Message.DeliveryStatus.SENT:
+        return None
+    if ticket.requester.email_undeliverable:
+        error = ValueError(f"{ticket.requester.email} is marked undeliverable")
+        message_delivery_failed(message=message, error=error, final=True)
+        return message
+
+    raw_token = ticket_access_token_issue(ticket=ticket)
+    status_url = settings.SITE_URL.rstrip("/") + reverse(
+        "portal:ticket_status", kwargs={"token": raw_token}
+    )
+    email = outbound_email_build(
+        message=message,
+        body_text=_render_body(ticket, language=language, status_url=status_url),
+        automatic=True,
+    )
+    try:
+        email.send()
+    except SEND_ERRORS as error:
+        # The link was never delivered: make sure it can never be used.
+        ticket_access_token_revoke(raw_token=raw_token)
+        message_delivery_failed(message=message, error=error, final=final_attempt)
+        raise
+    message_delivery_sent(message=message)
+    logger.info("acknowledgement sent ticket=%s message=%s", ticket.reference, message.pk)
+    return message

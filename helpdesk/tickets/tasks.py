@@ -1,0 +1,51 @@
+"""Background work on tickets: thin tasks that load by id and call a service.
+
+Both tasks are idempotent (a redelivered task sends nothing twice), so they run with late
+acknowledgement and retry with exponential backoff on delivery errors, up to a cap; the last
+failure is recorded on the Message for staff to see.
+"""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from helpdesk.mail.outbound import message_send
+
+from .notifications import ticket_acknowledge
+
+RETRY_ON = (SMTPException, OSError, ConnectionError)
+MAX_RETRIES = 5
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=RETRY_ON,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=MAX_RETRIES,
+    acks_late=True,
+    ignore_result=True,
+)
+def ticket_acknowledge_task(self, ticket_id: int, language: str | None = None) -> None:
+    """Tell the customer we received their inquiry and by when to expect a reply."""
+    ticket_acknowledge(
+        ticket_id=ticket_id,
+        language=language,
+        final_attempt=self.request.retries >= self.max_retries,
+    )
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=RETRY_ON,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=MAX_RETRIES,
+    acks_late=True,
+    ignore_result=True,
+)
+def message_send_task(self, message_id: int) -> None:
+    """Mail a staff answer to the customer."""
+    message_send(message_id=message_id, final_attempt=self.request.retries >= self.max_retries)
