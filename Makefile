@@ -44,6 +44,8 @@ bench: install
 # Regenerate the catalogues after changing strings (needs GNU gettext).
 messages: install
 	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ja -l en --no-obsolete --no-location
+	# English msgids are the English text: the English catalogue repeats them.
+	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	$(MAKE) $(MO_FILES)
 
 clean:

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "sla",
     "helpdesk.tickets",
     "helpdesk.portal",
+    "helpdesk.mail",
+    "helpdesk.api",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +62,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "helpdesk.portal.middleware.PortalLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -90,7 +93,7 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-backed test database, so a real Celery worker process can see what a test wrote.
@@ -196,7 +199,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=1)
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_ALWAYS_EAGER = False
@@ -211,6 +214,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sla-sweep": {
         "task": "sla.tasks.sla_sweep_task",
+        "schedule": 60.0,
+    },
+    "mail-requeue-stuck": {
+        "task": "helpdesk.mail.tasks.mail_requeue_stuck_task",
+        "schedule": 300.0,
+    },
+    "mail-imap-poll": {
+        "task": "helpdesk.mail.tasks.imap_poll_task",
         "schedule": 60.0,
     },
     "closure-calendar-warm": {
@@ -261,6 +272,22 @@ INQUIRY_RATE_LIMIT_PER_EMAIL = env.int("INQUIRY_RATE_LIMIT_PER_EMAIL", default=5
 INQUIRY_RATE_LIMIT_WINDOW_SECONDS = env.int("INQUIRY_RATE_LIMIT_WINDOW_SECONDS", default=3600)
 # How many days ahead the portal lists the bank's year-end closing days.
 PORTAL_YEAR_END_NOTICE_DAYS = env.int("PORTAL_YEAR_END_NOTICE_DAYS", default=45)
+# Mail intake.
+MAIL_MAX_BYTES = env.int("MAIL_MAX_BYTES", default=25 * 1024 * 1024)
+# Addresses (support@desk.example.jp) or whole domains (@desk.example.jp) the gateway accepts.
+MAIL_ACCEPT_RECIPIENTS = env.list("MAIL_ACCEPT_RECIPIENTS", default=[f"@{MAIL_DOMAIN}"])
+MAIL_GATEWAY_HOST = env.str("MAIL_GATEWAY_HOST", default="127.0.0.1")
+MAIL_GATEWAY_PORT = env.int("MAIL_GATEWAY_PORT", default=2525)
+MAIL_GATEWAY_TLS_CERT = env.str("MAIL_GATEWAY_TLS_CERT", default="")
+MAIL_GATEWAY_TLS_KEY = env.str("MAIL_GATEWAY_TLS_KEY", default="")
+# A reply to a resolved or closed ticket reopens it within this many days, else opens a new one.
+MAIL_REOPEN_DAYS = env.int("MAIL_REOPEN_DAYS", default=14)
+MAIL_ACK_LIMIT_PER_SENDER = env.int("MAIL_ACK_LIMIT_PER_SENDER", default=3)
+MAIL_ACK_LIMIT_WINDOW_SECONDS = env.int("MAIL_ACK_LIMIT_WINDOW_SECONDS", default=3600)
+MAIL_STUCK_AFTER_SECONDS = env.int("MAIL_STUCK_AFTER_SECONDS", default=300)
+# IMAP mailboxes to poll: imaps://user:password@host:993/INBOX (comma-separated).
+IMAP_MAILBOXES = env.list("IMAP_MAILBOXES", default=[])
+IMAP_PROCESSED_FOLDER = env.str("IMAP_PROCESSED_FOLDER", default="")
 # How long a worker process trusts its cached calendar before re-reading closures.
 SLA_CALENDAR_TTL_SECONDS = env.int("SLA_CALENDAR_TTL_SECONDS", default=60)
 

@@ -10,4 +10,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("helpdesk.api.urls")),
+    # The customer portal owns the root; keep it last so the paths above win.
+    path("", include("helpdesk.portal.urls")),
 ]

@@ -1,0 +1,34 @@
+"""The customer portal: notices, the inquiry form, and the status page behind a private link."""
+
+from django.urls import path, register_converter
+
+from . import views
+
+
+class AccessTokenConverter:
+    """Status-page keys are URL-safe base64 (``secrets.token_urlsafe``); nothing else is."""
+
+    regex = r"[A-Za-z0-9_-]{16,128}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(AccessTokenConverter, "access_token")
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("inquiry/", views.inquiry_create, name="inquiry"),
+    path("inquiry/thanks/", views.inquiry_thanks, name="inquiry_thanks"),
+    path("t/<access_token:token>/", views.ticket_status, name="ticket_status"),
+    path(
+        "t/<access_token:token>/attachments/<int:attachment_id>/",
+        views.ticket_attachment_download,
+        name="ticket_attachment",
+    ),
+]
