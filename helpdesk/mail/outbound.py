@@ -63,7 +63,7 @@ def outbound_sender() -> str:
 
 
 def outbound_email_build(
-    *, message: Message, body_text: str, automatic: bool = False
+    *, message: Message, body_text: str, automatic: bool = False, with_attachments: bool = True
 ) -> EmailMessage:
     """The mail for ``message``, with ``body_text`` (which may differ from the stored text,
     e.g. the acknowledgement's private link is only ever in the mail)."""
@@ -84,7 +84,8 @@ def outbound_email_build(
         headers=headers,
     )
     email.encoding = "utf-8"
-    for attachment in message.attachments.all():
+    attachments = message.attachments.all() if with_attachments else ()
+    for attachment in attachments:
         with attachment.file.open("rb") as handle:
             email.attach(attachment.filename, handle.read(), attachment.content_type)
     return email

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import transaction
 
 from helpdesk.core.ratelimit import rate_limit_consume
 from helpdesk.tickets.models import Message, Ticket
@@ -15,12 +14,6 @@ from helpdesk.tickets.services import AttachmentInput, ticket_customer_reply, ti
 
 class RateLimited(Exception):
     """Too many submissions from this client or for this address; nothing was written."""
-
-
-def _enqueue_acknowledgement(ticket_id: int, language: str) -> None:
-    from helpdesk.tickets.tasks import ticket_acknowledge_task
-
-    ticket_acknowledge_task.delay(ticket_id, language)
 
 
 def inquiry_rate_limit_check(*, client_ip: str, email: str) -> None:
@@ -58,24 +51,19 @@ def inquiry_submit(
     """Open a ticket from the web form and queue the acknowledgement in the customer's
     language. Raises :class:`RateLimited` (before writing anything) when over the limits."""
     inquiry_rate_limit_check(client_ip=client_ip, email=email)
-    with transaction.atomic():
-        ticket = ticket_open(
-            channel=Ticket.Channel.WEB,
-            requester_email=email,
-            requester_name=name,
-            organization_name=organization,
-            phone=phone,
-            category=category,
-            subject=subject,
-            body_text=body,
-            attachments=attachments,
-            # Queued below instead, with the language the customer used on the form.
-            acknowledge=False,
-        )
-        # robust: the ticket is committed by then; a broker that is down must not turn the
-        # customer's successful submission into an error page.
-        transaction.on_commit(lambda: _enqueue_acknowledgement(ticket.pk, language), robust=True)
-    return ticket
+    return ticket_open(
+        channel=Ticket.Channel.WEB,
+        requester_email=email,
+        requester_name=name,
+        organization_name=organization,
+        phone=phone,
+        category=category,
+        subject=subject,
+        body_text=body,
+        attachments=attachments,
+        # The acknowledgement is written in the language the customer used on the form.
+        acknowledgement_language=language,
+    )
 
 
 def ticket_reply_submit(

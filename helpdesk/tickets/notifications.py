@@ -130,6 +130,7 @@ def ticket_acknowledge(
         message=message,
         body_text=_render_body(ticket, language=language, status_url=status_url),
         automatic=True,
+        with_attachments=False,  # an acknowledgement never carries files
     )
     try:
         email.send()

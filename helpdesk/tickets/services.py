@@ -164,6 +164,7 @@ def ticket_open(
     related_ticket: Ticket | None = None,
     cc_addresses: str = "",
     acknowledge: bool = True,
+    acknowledgement_language: str | None = None,
 ) -> Ticket:
     """Open a ticket with its first customer message and start its SLA timers.
 
@@ -208,11 +209,15 @@ def ticket_open(
     )
     _attachments_store(message, attachments)
     ticket.opening_message = message  # for callers that need it without another query
-    if acknowledge:
+    # An address our mail is known to bounce from gets no acknowledgement (it would bounce).
+    if acknowledge and not contact.email_undeliverable:
         from .tasks import ticket_acknowledge_task
 
         # robust: a broker outage must not turn a stored inquiry into an error page.
-        transaction.on_commit(lambda: ticket_acknowledge_task.delay(ticket.pk), robust=True)
+        transaction.on_commit(
+            lambda: ticket_acknowledge_task.delay(ticket.pk, acknowledgement_language),
+            robust=True,
+        )
     return ticket
 
 
