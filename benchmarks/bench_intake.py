@@ -295,14 +295,53 @@ def main(argv: list[str] | None = None) -> None:
         default=0,
         help="processes for the second run (default: one per CPU; 1 skips it)",
     )
+    parser.add_argument(
+        "--end-to-end-count", type=int, default=1000, help="mails for the SMTP-to-ticket run"
+    )
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379")
+    parser.add_argument("--skip-end-to-end", action="store_true")
     options = parser.parse_args(argv)
     cpus = os.cpu_count() or 1
     print(f"Python {platform.python_version()} on {platform.machine()}, {cpus} CPUs")
-    print_parse_benchmark(run_parse_benchmark(options.count, seed=options.seed))
+    single = run_parse_benchmark(options.count, seed=options.seed)
+    print_parse_benchmark(single)
     workers = options.workers or cpus
     if workers > 1:
         result = run_parse_benchmark(options.count, seed=options.seed, workers=workers)
         print_parse_benchmark(result)
+    print(
+        f"  goal: parse-and-classify >= 2,000 mails/s in one process: "
+        f"{'met' if single.mails_per_second >= 2000 else 'NOT met'}"
+    )
+    if not options.skip_end_to_end:
+        print_end_to_end(options)
+
+
+def print_end_to_end(options: argparse.Namespace) -> None:
+    from intake_end_to_end import run_end_to_end_benchmark
+
+    count = options.end_to_end_count
+    print(
+        f"\nEnd to end: {count} mails over SMTP (4 client connections) -> gateway -> "
+        "PostgreSQL -> Celery worker (Redis) -> committed ticket"
+    )
+    result = run_end_to_end_benchmark(
+        count, postgres_base=options.postgres, redis_base=options.redis
+    )
+    print(f"  SMTP accepted all in      {result['smtp_accept_seconds']:8.2f} s")
+    print(f"  last ticket committed at  {result['end_to_end_seconds']:8.2f} s")
+    print(f"  throughput                {result['mails_per_second']:8.1f} mails/s (goal >= 100)")
+    cpu = result["cpu_ms_per_mail"]
+    print(
+        f"  CPU per mail              gateway {cpu['gateway']:.1f} ms, "
+        f"worker {cpu['worker']:.1f} ms"
+    )
+    print(
+        f"  same set delivered twice: {result['stored_rows_after_second_delivery']} stored rows, "
+        f"{result['inbound_messages']} messages, lost {result['lost']}, "
+        f"duplicated {result['duplicated']} (goal: 0 and 0)"
+    )
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ def stack_without_redis(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         REDIS_URL="redis://127.0.0.1:1/0",  # nothing listens there
         WEB_PORT=str(port),
+        MAIL_GATEWAY_PORT=str(free_port()),
     )
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
@@ -87,6 +88,7 @@ def test_make_run_falls_back_to_the_file_broker_and_tasks_cross_processes(stack_
     assert body["checks"]["broker"]["detail"] == "filesystem"
     log = log_path.read_text()
     assert log.count("Redis is not reachable at redis://127.0.0.1:1/0") == 1
+    wait_for(lambda: "SMTP gateway listening" in log_path.read_text(), timeout=60)
 
     # Another process (this test) hands a task to the running worker through the file broker.
     queue = str(var_dir / "broker" / "queue")

@@ -1,0 +1,47 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .models import ImapMailboxState, InboundMail, MailGatewayToken
+from .services import mail_reprocess
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "received_at",
+        "source",
+        "status",
+        "action",
+        "kind",
+        "message_id",
+        "ticket",
+        "attempts",
+    )
+    list_filter = ("status", "source", "kind")
+    search_fields = ("message_id", "sha256", "reason", "envelope_sender")
+    readonly_fields = [field.name for field in InboundMail._meta.fields if field.name != "raw"]
+    exclude = ("raw",)
+    actions = ["reprocess"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Process the selected quarantined or failed mails again"))
+    def reprocess(self, request, queryset):
+        for inbound in queryset.filter(status__in=["quarantined", "failed"]):
+            result = mail_reprocess(inbound_id=inbound.pk)
+            self.message_user(
+                request, f"#{inbound.pk}: {result.inbound.status} {result.action}", messages.INFO
+            )
+
+
+@admin.register(MailGatewayToken)
+class MailGatewayTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active", "created_at", "last_used_at")
+    readonly_fields = ("token_hash", "created_at", "last_used_at")
+
+
+@admin.register(ImapMailboxState)
+class ImapMailboxStateAdmin(admin.ModelAdmin):
+    list_display = ("mailbox", "uid_validity", "last_uid", "last_polled_at", "last_error")

@@ -1,0 +1,394 @@
+"""Mail intake writes: store first, then process.
+
+``mail_store`` is all an entry point does (SMTP, LMTP, the MTA pipe, HTTP, IMAP): it keeps the
+raw bytes in an InboundMail row, deduplicated by Message-ID, and enqueues processing after
+commit. ``mail_process`` parses, classifies, threads and acts, exactly once per row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from helpdesk.core.ratelimit import rate_limit_consume
+from helpdesk.tickets.models import Contact, Message, Ticket
+from helpdesk.tickets.services import (
+    AttachmentInput,
+    ticket_customer_reply,
+    ticket_open,
+    ticket_system_note,
+)
+
+from .classify import classify, is_no_reply_address
+from .models import InboundMail, MailGatewayToken
+from .parse import NotAMail, ParsedMail, parse_mail
+from .threading import reopen_allowed, ticket_for_mail
+
+logger = logging.getLogger(__name__)
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MESSAGE_ID = re.compile(
+    rb"^message-id:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE
+)
+_ANGLE_ID = re.compile(rb"<([^<>\s]+)>")
+
+
+class MailTooLarge(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    inbound: InboundMail
+    created: bool
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    inbound: InboundMail
+    action: str
+    ticket: Ticket | None
+
+
+def header_message_id(raw: bytes) -> str:
+    """The Message-ID from the header block, without parsing the mail (storage comes first)."""
+    header_end = _HEADER_END.search(raw)
+    headers = raw[: header_end.start()] if header_end else raw[:65536]
+    match = _MESSAGE_ID.search(headers)
+    if not match:
+        return ""
+    angle = _ANGLE_ID.search(match.group(1))
+    value = angle.group(1) if angle else match.group(1).strip()
+    text = value.decode("ascii", "replace").strip()
+    return f"<{text}>" if text else ""
+
+
+def _enqueue_processing(inbound_id: int) -> None:
+    from .tasks import mail_process_task
+
+    try:
+        mail_process_task.delay(inbound_id)
+    except Exception:
+        # The mail is stored; the periodic sweep of stuck mail will enqueue it again.
+        logger.warning(
+            "could not enqueue inbound mail %s; the sweep will retry", inbound_id, exc_info=True
+        )
+
+
+def mail_store(
+    *,
+    raw: bytes,
+    source: str,
+    source_detail: str = "",
+    envelope_sender: str = "",
+    envelope_recipients: list[str] | tuple[str, ...] = (),
+    enqueue: bool = True,
+) -> StoreResult:
+    """Keep the raw mail before anything else; the same mail again changes nothing."""
+    if len(raw) > settings.MAIL_MAX_BYTES:
+        raise MailTooLarge(f"{len(raw)} bytes exceeds the {settings.MAIL_MAX_BYTES}-byte limit")
+    digest = hashlib.sha256(raw).hexdigest()
+    message_id = header_message_id(raw)
+    dedupe_key = message_id[:600] if message_id else f"sha256:{digest}"
+    # Insert first and let the unique key catch a redelivery: one query for a new mail.
+    try:
+        with transaction.atomic():
+            inbound = InboundMail.objects.create(
+                dedupe_key=dedupe_key,
+                message_id=message_id[:500],
+                sha256=digest,
+                raw=raw,
+                size=len(raw),
+                source=source,
+                source_detail=source_detail[:300],
+                envelope_sender=envelope_sender[:500],
+                envelope_recipients="\n".join(envelope_recipients),
+            )
+            if enqueue:
+                transaction.on_commit(lambda: _enqueue_processing(inbound.pk))
+    except IntegrityError:
+        # Delivered twice at the same moment: the other delivery stored it.
+        return StoreResult(InboundMail.objects.get(dedupe_key=dedupe_key), False)
+    return StoreResult(inbound, True)
+
+
+def _finish(
+    inbound: InboundMail,
+    *,
+    status: str,
+    action: str,
+    reason: str = "",
+    ticket: Ticket | None = None,
+    message: Message | None = None,
+) -> ProcessResult:
+    inbound.status = status
+    inbound.action = action
+    inbound.reason = reason
+    inbound.ticket = ticket
+    inbound.ticket_message = message
+    inbound.processed_at = timezone.now()
+    inbound.save(
+        update_fields=[
+            "status",
+            "action",
+            "reason",
+            "ticket",
+            "ticket_message",
+            "processed_at",
+            "kind",
+            "attempts",
+        ]
+    )
+    return ProcessResult(inbound, action, ticket)
+
+
+def _attachments(parsed: ParsedMail) -> list[AttachmentInput]:
+    return [
+        AttachmentInput(item.filename, item.content_type, item.content)
+        for item in parsed.attachments
+    ]
+
+
+def _should_acknowledge(inbound: InboundMail, sender: str) -> bool:
+    if is_no_reply_address(sender):
+        return False
+    if inbound.source in (InboundMail.Source.SMTP, InboundMail.Source.LMTP) and (
+        inbound.envelope_sender in ("", "<>")
+    ):
+        # A null reverse path (RFC 5321 4.5.5) must never be answered automatically.
+        return False
+    # A sender whose mail keeps opening tickets (a loop we failed to spot, or a flood) gets
+    # only a few acknowledgements an hour.
+    return rate_limit_consume(
+        scope="mail-ack",
+        identifier=sender,
+        limit=settings.MAIL_ACK_LIMIT_PER_SENDER,
+        window_seconds=settings.MAIL_ACK_LIMIT_WINDOW_SECONDS,
+    )
+
+
+def _relax_commit_durability() -> None:
+    """Let PostgreSQL acknowledge this transaction's commit before its WAL reaches disk.
+
+    Safe here, and only here: the raw mail was stored durably before anything was promised
+    to the sender. If the server crashed within the next moment and lost this processing, the
+    InboundMail row would be back in ``received`` and the stuck-mail sweep would process it
+    again; nothing is lost, and it saves a disk flush per mail.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def mail_process(*, inbound_id: int) -> ProcessResult:
+    """Parse, classify, thread and act on one stored mail; a second call does nothing."""
+    # A failed attempt rolls all of this back; the task then counts it (mail_attempt_failed).
+    with transaction.atomic():
+        _relax_commit_durability()
+        inbound = InboundMail.objects.select_for_update().get(pk=inbound_id)
+        if inbound.status != InboundMail.Status.RECEIVED:
+            return ProcessResult(inbound, InboundMail.Action.DUPLICATE, inbound.ticket)
+        inbound.attempts += 1
+        raw = bytes(inbound.raw)
+        try:
+            parsed = parse_mail(
+                raw,
+                our_domain=settings.MAIL_DOMAIN,
+                reference_prefix=settings.TICKET_REFERENCE_PREFIX,
+            )
+        except NotAMail as error:
+            inbound.kind = "invalid"
+            return _finish(
+                inbound,
+                status=InboundMail.Status.QUARANTINED,
+                action=InboundMail.Action.QUARANTINED,
+                reason=f"not a mail: {error}",
+            )
+        classification = classify(parsed)
+        inbound.kind = classification.kind
+        if classification.kind == "bounce":
+            return _process_bounce(inbound, parsed, classification.reason)
+        if classification.kind in ("auto_reply", "bulk"):
+            return _finish(
+                inbound,
+                status=InboundMail.Status.IGNORED,
+                action=InboundMail.Action.IGNORED,
+                reason=classification.reason,
+            )
+        if not parsed.sender:
+            return _finish(
+                inbound,
+                status=InboundMail.Status.QUARANTINED,
+                action=InboundMail.Action.QUARANTINED,
+                reason="no sender address in From",
+            )
+        if parsed.message_id and Message.objects.filter(message_id=parsed.message_id).exists():
+            return _finish(
+                inbound,
+                status=InboundMail.Status.IGNORED,
+                action=InboundMail.Action.DUPLICATE,
+                reason="a message with this Message-ID is already on a ticket",
+            )
+        return _process_conversation(inbound, parsed)
+
+
+def _process_conversation(inbound: InboundMail, parsed: ParsedMail) -> ProcessResult:
+    match = ticket_for_mail(
+        in_reply_to=parsed.in_reply_to,
+        references=list(parsed.references),
+        reference_tag=parsed.ticket_reference,
+        sender=parsed.sender,
+    )
+    now = timezone.now()
+    common = {
+        "body_text": parsed.text,
+        "body_html": parsed.html,
+        "attachments": _attachments(parsed),
+        "message_id": parsed.message_id,
+        "in_reply_to": parsed.in_reply_to,
+        "references": " ".join(parsed.references),
+    }
+    ticket = match.ticket
+    if (
+        ticket is not None
+        and match.sender_is_participant
+        and reopen_allowed(ticket, now=now, reopen_days=settings.MAIL_REOPEN_DAYS)
+    ):
+        contact = Contact.objects.filter(email=parsed.sender).first()
+        message = ticket_customer_reply(
+            ticket=ticket,
+            contact=contact,
+            channel=Ticket.Channel.MAIL,
+            cc_addresses=" ".join(parsed.cc),
+            **common,
+        )
+        return _finish(
+            inbound,
+            status=InboundMail.Status.PROCESSED,
+            action=InboundMail.Action.APPENDED,
+            reason=f"threaded by {match.matched_by}",
+            ticket=ticket,
+            message=message,
+        )
+    new_ticket = ticket_open(
+        channel=Ticket.Channel.MAIL,
+        requester_email=parsed.sender,
+        requester_name=parsed.sender_name,
+        subject=parsed.subject or "(件名なし)",
+        received_at=now,
+        related_ticket=ticket,
+        acknowledge=_should_acknowledge(inbound, parsed.sender),
+        cc_addresses=" ".join(parsed.cc),
+        **common,
+    )
+    reason = ""
+    if ticket is not None:
+        reason = (
+            f"reply to {ticket.reference} from a non-participant"
+            if not match.sender_is_participant
+            else f"reply to {ticket.reference} after the reopen window"
+        )
+    return _finish(
+        inbound,
+        status=InboundMail.Status.PROCESSED,
+        action=InboundMail.Action.CREATED,
+        reason=reason,
+        ticket=new_ticket,
+        message=new_ticket.opening_message,
+    )
+
+
+def _process_bounce(inbound: InboundMail, parsed: ParsedMail, reason: str) -> ProcessResult:
+    bounce = parsed.bounce
+    original = (
+        Message.objects.select_related("ticket__requester")
+        .filter(message_id=bounce.original_message_id, kind=Message.Kind.OUTBOUND)
+        .first()
+        if bounce is not None and bounce.original_message_id
+        else None
+    )
+    if original is None:
+        return _finish(
+            inbound,
+            status=InboundMail.Status.IGNORED,
+            action=InboundMail.Action.IGNORED,
+            reason=f"{reason}; not a bounce of our mail",
+        )
+    ticket = original.ticket
+    failed = [address.lower() for address in bounce.failed_recipients] or [original.recipient]
+    Contact.objects.filter(email__in=failed).update(email_undeliverable=True)
+    detail = bounce.diagnostic or bounce.status or reason
+    note = ticket_system_note(
+        ticket=ticket,
+        body_text=(
+            f"配信エラー: {', '.join(failed)} 宛てのメールが届きませんでした。\n"
+            f"Delivery failed to {', '.join(failed)}: {detail}"
+        ),
+    )
+    Message.objects.filter(pk=original.pk).update(
+        delivery_status=Message.DeliveryStatus.FAILED, delivery_error=detail[:2000]
+    )
+    return _finish(
+        inbound,
+        status=InboundMail.Status.PROCESSED,
+        action=InboundMail.Action.BOUNCE,
+        reason=f"{reason}; address marked undeliverable",
+        ticket=ticket,
+        message=note,
+    )
+
+
+def mail_attempt_failed(*, inbound_id: int, error: BaseException) -> None:
+    """Count a failed processing attempt and keep its error, for the operator to see."""
+    InboundMail.objects.filter(pk=inbound_id, status=InboundMail.Status.RECEIVED).update(
+        attempts=F("attempts") + 1, reason=f"{type(error).__name__}: {error}"[:5000]
+    )
+
+
+def mail_quarantine(*, inbound_id: int, reason: str) -> None:
+    """After the last retry: keep the mail, say why, and let an operator reprocess it."""
+    InboundMail.objects.filter(pk=inbound_id, status=InboundMail.Status.RECEIVED).update(
+        status=InboundMail.Status.QUARANTINED,
+        action=InboundMail.Action.QUARANTINED,
+        reason=reason[:5000],
+        processed_at=timezone.now(),
+    )
+
+
+def mail_reprocess(*, inbound_id: int) -> ProcessResult:
+    """Put a quarantined or failed mail back to ``received`` and process it again."""
+    updated = InboundMail.objects.filter(
+        pk=inbound_id,
+        status__in=[InboundMail.Status.QUARANTINED, InboundMail.Status.FAILED],
+    ).update(status=InboundMail.Status.RECEIVED, action="", reason="")
+    if not updated and not InboundMail.objects.filter(pk=inbound_id).exists():
+        raise InboundMail.DoesNotExist(f"no inbound mail #{inbound_id}")
+    return mail_process(inbound_id=inbound_id)
+
+
+def _token_hash(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def mail_gateway_token_create(*, name: str) -> str:
+    """A new key for an external gateway; only its hash is kept, so it is shown once."""
+    raw_token = secrets.token_urlsafe(32)
+    MailGatewayToken.objects.create(name=name, token_hash=_token_hash(raw_token))
+    return raw_token
+
+
+def mail_gateway_token_check(*, raw_token: str) -> MailGatewayToken | None:
+    gateway = MailGatewayToken.objects.filter(
+        token_hash=_token_hash(raw_token), is_active=True
+    ).first()
+    if gateway is not None:
+        MailGatewayToken.objects.filter(pk=gateway.pk).update(last_used_at=timezone.now())
+    return gateway

@@ -1,0 +1,167 @@
+"""A real smtplib client talking to the gateway."""
+
+import smtplib
+import subprocess
+
+import pytest
+from django.db import OperationalError
+
+from helpdesk.mail.gateway import build_controller
+from helpdesk.mail.models import InboundMail
+from tests.intake.conftest import free_port, japanese_mail
+
+
+def test_a_mail_to_an_accepted_address_is_stored_before_the_250(gateway):
+    host, port = gateway
+    raw = japanese_mail(message_id="<first@customer.example.jp>")
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        refused = client.sendmail(
+            "yamada@customer.example.jp", ["support@helpdesk.example.jp"], raw
+        )
+    assert refused == {}
+    stored = InboundMail.objects.get()
+    assert stored.source == "smtp"
+    assert stored.status == "received"
+    assert stored.message_id == "<first@customer.example.jp>"
+    # SMTP carries lines with CRLF; the content is byte for byte what was sent.
+    assert bytes(stored.raw).replace(b"\r\n", b"\n").rstrip() == raw.rstrip()
+    assert stored.envelope_recipients == "support@helpdesk.example.jp"
+
+
+def test_a_whole_accepted_domain_is_taken_and_other_recipients_get_550(gateway):
+    host, port = gateway
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        client.sendmail("a@customer.example.jp", ["anyone@intake.example.jp"], japanese_mail())
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            client.sendmail(
+                "a@customer.example.jp", ["victim@elsewhere.example.com"], japanese_mail()
+            )
+    code, _message = refused.value.recipients["victim@elsewhere.example.com"]
+    assert code == 550
+    assert InboundMail.objects.count() == 1
+
+
+def test_a_mail_over_the_size_limit_is_refused_with_552(gateway):
+    host, port = gateway
+    big = japanese_mail(body="あ" * 150_000)
+    with (
+        smtplib.SMTP(host, port, timeout=10) as client,
+        pytest.raises(smtplib.SMTPSenderRefused) as refused,
+    ):
+        client.sendmail("a@customer.example.jp", ["support@helpdesk.example.jp"], big)
+    assert refused.value.smtp_code == 552
+    assert InboundMail.objects.count() == 0
+
+
+def test_the_same_mail_delivered_twice_is_stored_once(gateway):
+    host, port = gateway
+    raw = japanese_mail(message_id="<twice@customer.example.jp>")
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        client.sendmail("a@customer.example.jp", ["support@helpdesk.example.jp"], raw)
+        client.sendmail("a@customer.example.jp", ["support@helpdesk.example.jp"], raw)
+    assert InboundMail.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_failure_answers_451_so_the_sender_retries():
+    def database_down(*arguments):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    port = free_port()
+    controller = build_controller(
+        host="127.0.0.1",
+        port=port,
+        accepted_recipients=["@helpdesk.example.jp"],
+        max_bytes=100_000,
+    )
+    controller.handler.store = database_down
+    controller.start()
+    try:
+        with (
+            smtplib.SMTP("127.0.0.1", port, timeout=10) as client,
+            pytest.raises(smtplib.SMTPDataError) as failed,
+        ):
+            client.sendmail(
+                "a@customer.example.jp", ["support@helpdesk.example.jp"], japanese_mail()
+            )
+    finally:
+        controller.stop()
+    assert failed.value.smtp_code == 451
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lmtp_answers_once_per_recipient_and_stores_one_mail():
+    port = free_port()
+    controller = build_controller(
+        host="127.0.0.1",
+        port=port,
+        accepted_recipients=["@helpdesk.example.jp"],
+        max_bytes=100_000,
+        lmtp=True,
+    )
+    controller.start()
+    try:
+        client = smtplib.LMTP("127.0.0.1", port)
+        try:
+            refused = client.sendmail(
+                "a@customer.example.jp", ["support@helpdesk.example.jp"], japanese_mail()
+            )
+        finally:
+            client.quit()
+    finally:
+        controller.stop()
+    assert refused == {}
+    stored = InboundMail.objects.get()
+    assert stored.source == "lmtp"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_starttls_is_offered_when_a_certificate_is_configured(tmp_path):
+    certificate, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(certificate),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    port = free_port()
+    controller = build_controller(
+        host="127.0.0.1",
+        port=port,
+        accepted_recipients=["@helpdesk.example.jp"],
+        max_bytes=100_000,
+        certificate=str(certificate),
+        key=str(key),
+    )
+    controller.start()
+    try:
+        import ssl
+
+        context = ssl.create_default_context(cafile=str(certificate))
+        context.check_hostname = False
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.ehlo()
+            assert client.has_extn("starttls")
+            client.starttls(context=context)
+            client.ehlo()
+            client.sendmail(
+                "a@customer.example.jp", ["support@helpdesk.example.jp"], japanese_mail()
+            )
+    finally:
+        controller.stop()
+    assert InboundMail.objects.count() == 1
