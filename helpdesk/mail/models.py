@@ -31,7 +31,6 @@ class InboundMail(models.Model):
         DUPLICATE = "duplicate", _("duplicate")
         IGNORED = "ignored", _("ignored")
         QUARANTINED = "quarantined", _("quarantined")
-        BOUNCE = "bounce", _("bounce recorded")
 
     # Message-ID, or "sha256:<hex>" for a mail without one: the same mail delivered again, by
     # any entry point, hits this unique key and changes nothing.

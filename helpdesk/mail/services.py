@@ -339,7 +339,8 @@ def _process_bounce(inbound: InboundMail, parsed: ParsedMail, reason: str) -> Pr
     return _finish(
         inbound,
         status=InboundMail.Status.PROCESSED,
-        action=InboundMail.Action.BOUNCE,
+        # Appended to its ticket, as an internal event.
+        action=InboundMail.Action.APPENDED,
         reason=f"{reason}; address marked undeliverable",
         ticket=ticket,
         message=note,

@@ -178,7 +178,7 @@ def test_a_bounce_of_our_reply_is_noted_on_the_ticket_and_marks_the_address():
 
     inbound = ingest(bounce_of("<answer-2@helpdesk.example.jp>", "yamada@customer.example.jp"))
     assert inbound.kind == "bounce"
-    assert inbound.action == "bounce"
+    assert inbound.action == "appended"
     assert inbound.ticket == ticket
     assert Contact.objects.get(email="yamada@customer.example.jp").email_undeliverable
     note = ticket.messages.get(kind="note")

@@ -133,7 +133,6 @@ class Migration(migrations.Migration):
                             ("duplicate", "duplicate"),
                             ("ignored", "ignored"),
                             ("quarantined", "quarantined"),
-                            ("bounce", "bounce recorded"),
                         ],
                         default="",
                         max_length=12,
