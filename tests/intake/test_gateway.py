@@ -1,14 +1,13 @@
 """A real smtplib client talking to the gateway."""
 
 import smtplib
-import subprocess
 
 import pytest
 from django.db import OperationalError
 
 from helpdesk.mail.gateway import build_controller
 from helpdesk.mail.models import InboundMail
-from tests.intake.conftest import free_port, japanese_mail
+from tests.intake.conftest import free_port, japanese_mail, self_signed_certificate
 
 
 def test_a_mail_to_an_accepted_address_is_stored_before_the_250(gateway):
@@ -117,28 +116,7 @@ def test_lmtp_answers_once_per_recipient_and_stores_one_mail():
 
 @pytest.mark.django_db(transaction=True)
 def test_starttls_is_offered_when_a_certificate_is_configured(tmp_path):
-    certificate, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            str(key),
-            "-out",
-            str(certificate),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    certificate, key = self_signed_certificate(tmp_path)
     port = free_port()
     controller = build_controller(
         host="127.0.0.1",

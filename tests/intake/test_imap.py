@@ -17,7 +17,7 @@ from imapclient import IMAPClient
 from helpdesk.mail.imap import imap_poll, parse_mailbox_url
 from helpdesk.mail.models import ImapMailboxState, InboundMail
 from tests.conftest import service_missing
-from tests.intake.conftest import free_port, japanese_mail
+from tests.intake.conftest import free_port, japanese_mail, self_signed_certificate
 
 DOVECOT = "/usr/sbin/dovecot"
 
@@ -65,27 +65,7 @@ def dovecot() -> Iterator[int]:
     for folder in ("mail", "home"):
         (root / folder).mkdir(mode=0o777)
         (root / folder).chmod(0o777)
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            str(root / "key.pem"),
-            "-out",
-            str(root / "cert.pem"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    self_signed_certificate(root)
     (root / "key.pem").chmod(0o644)
     port = free_port()
     config = root / "dovecot.conf"
