@@ -161,6 +161,9 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if SECUR
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_TRANSPORT
 SECURE_HSTS_PRELOAD = SECURE_TRANSPORT
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of the site append to X-Forwarded-For (0: none, use the
+# connection's address). Rate limits key on the client address this yields.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from helpdesk.core.http import client_ip
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.selectors import (
     ticket_get_by_access_token,
@@ -24,10 +25,6 @@ from .selectors import inquiry_confirmation, portal_notices
 from .services import RateLimited, inquiry_submit, ticket_reply_submit
 
 SESSION_TICKET_KEY = "portal_inquiry_ticket_id"
-
-
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _origin_only_referrer(response: HttpResponse) -> HttpResponse:
@@ -61,7 +58,7 @@ def inquiry_create(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         ticket = inquiry_submit(
-            client_ip=_client_ip(request),
+            client_ip=client_ip(request),
             organization=data["organization"],
             name=data["name"],
             email=data["email"],
@@ -114,7 +111,7 @@ def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 ticket_reply_submit(
                     ticket=ticket,
-                    client_ip=_client_ip(request),
+                    client_ip=client_ip(request),
                     body=form.cleaned_data["body"],
                     attachments=form.cleaned_data["attachments"],
                 )
