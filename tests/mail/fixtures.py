@@ -571,7 +571,7 @@ def exim_bounce() -> bytes:
         b"A message that you sent could not be delivered to one or more of its\r\n"
         b"recipients. This is a permanent error. The following address(es) failed:\r\n\r\n"
         b"  nobody@customer.example\r\n"
-        b"    host mx.customer.example [192.0.2.1]\r\n"
+        b"    host mx.customer.example [127.0.0.1]\r\n"
         b"    SMTP error from remote mail server after RCPT TO:<nobody@customer.example>:\r\n"
         b"    550 5.1.1 User unknown\r\n\r\n"
         b"------ This is a copy of the message, including all the headers. ------\r\n\r\n"

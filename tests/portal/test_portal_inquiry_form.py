@@ -302,12 +302,12 @@ def test_too_many_submissions_from_one_ip_get_429_and_keep_what_was_typed(
         response = client.post(
             "/inquiry/",
             {**inquiry_data, "email": f"user{index}@example.jp"},
-            REMOTE_ADDR="192.0.2.10",
+            REMOTE_ADDR="127.0.0.10",
         )
         assert response.status_code == 302
 
     response = client.post(
-        "/inquiry/", {**inquiry_data, "email": "user9@example.jp"}, REMOTE_ADDR="192.0.2.10"
+        "/inquiry/", {**inquiry_data, "email": "user9@example.jp"}, REMOTE_ADDR="127.0.0.10"
     )
 
     assert response.status_code == 429
@@ -319,7 +319,7 @@ def test_too_many_submissions_from_one_ip_get_429_and_keep_what_was_typed(
     assert Ticket.objects.count() == 2
     # Another client is not affected.
     other = client.post(
-        "/inquiry/", {**inquiry_data, "email": "user9@example.jp"}, REMOTE_ADDR="192.0.2.11"
+        "/inquiry/", {**inquiry_data, "email": "user9@example.jp"}, REMOTE_ADDR="127.0.0.11"
     )
     assert other.status_code == 302
 
@@ -329,13 +329,13 @@ def test_too_many_submissions_for_one_address_get_429_whatever_the_ip(
 ):
     settings.INQUIRY_RATE_LIMIT_PER_IP = 100
     settings.INQUIRY_RATE_LIMIT_PER_EMAIL = 1
-    first = client.post("/inquiry/", inquiry_data, REMOTE_ADDR="198.51.100.1")
+    first = client.post("/inquiry/", inquiry_data, REMOTE_ADDR="127.0.1.1")
     assert first.status_code == 302
 
     second = client.post(
         "/inquiry/",
         {**inquiry_data, "email": "Taro.Yamada@Example.JP"},
-        REMOTE_ADDR="198.51.100.2",
+        REMOTE_ADDR="127.0.1.2",
     )
 
     assert second.status_code == 429
