@@ -225,6 +225,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sla.tasks.sla_sweep_task",
         "schedule": 60.0,
     },
+    "outbox-requeue": {
+        "task": "helpdesk.tickets.tasks.outbox_requeue_task",
+        "schedule": 300.0,
+    },
     "mail-requeue-stuck": {
         "task": "helpdesk.mail.tasks.mail_requeue_stuck_task",
         "schedule": 300.0,
@@ -294,6 +298,8 @@ MAIL_REOPEN_DAYS = env.int("MAIL_REOPEN_DAYS", default=14)
 MAIL_ACK_LIMIT_PER_SENDER = env.int("MAIL_ACK_LIMIT_PER_SENDER", default=3)
 MAIL_ACK_LIMIT_WINDOW_SECONDS = env.int("MAIL_ACK_LIMIT_WINDOW_SECONDS", default=3600)
 MAIL_STUCK_AFTER_SECONDS = env.int("MAIL_STUCK_AFTER_SECONDS", default=300)
+# Mail to customers still unsent after this long is enqueued again (a lost task).
+OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=900)
 # IMAP mailboxes to poll: imaps://user:password@host:993/INBOX (comma-separated).
 IMAP_MAILBOXES = env.list("IMAP_MAILBOXES", default=[])
 IMAP_PROCESSED_FOLDER = env.str("IMAP_PROCESSED_FOLDER", default="")

@@ -105,6 +105,11 @@ class Ticket(models.Model):
         related_name="assigned_tickets",
     )
     queue = models.CharField(_("queue"), max_length=50, blank=True)
+    # The customer's language, for mail we send them (the acknowledgement, later answers).
+    language = models.CharField(_("language"), max_length=10, default="ja")
+    # Set when an acknowledgement is owed and cleared once it is sent or has finally failed,
+    # so a periodic task can send any whose enqueue was lost (a broker outage at intake).
+    acknowledgement_pending = models.BooleanField(_("acknowledgement pending"), default=False)
     received_at = models.DateTimeField(_("received at"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -149,6 +154,11 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-received_at"], name="ticket_status_received_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["sla_state", "status"], name="ticket_sla_state_idx"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(acknowledgement_pending=True),
+                name="ticket_ack_pending_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -213,7 +223,14 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
-        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_time_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket_time_idx"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(delivery_status="queued"),
+                name="message_queued_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.kind}:{self.created_at.isoformat()}"

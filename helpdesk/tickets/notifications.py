@@ -100,6 +100,13 @@ def _acknowledgement_prepare(ticket_id: int, language: str) -> tuple[Ticket, Mes
         return ticket, message
 
 
+def _acknowledgement_settled(ticket: Ticket) -> None:
+    """Nothing more is owed: sent, or given up on (the failure shows on the ticket)."""
+    if ticket.acknowledgement_pending:
+        Ticket.objects.filter(pk=ticket.pk).update(acknowledgement_pending=False)
+        ticket.acknowledgement_pending = False
+
+
 def ticket_acknowledge(
     *, ticket_id: int, language: str | None = None, final_attempt: bool = False
 ) -> Message | None:
@@ -116,10 +123,12 @@ def ticket_acknowledge(
         return None
     ticket, message = prepared
     if message.delivery_status == Message.DeliveryStatus.SENT:
+        _acknowledgement_settled(ticket)
         return None
     if ticket.requester.email_undeliverable:
         error = ValueError(f"{ticket.requester.email} is marked undeliverable")
         message_delivery_failed(message=message, error=error, final=True)
+        _acknowledgement_settled(ticket)
         return message
 
     raw_token = ticket_access_token_issue(ticket=ticket)
@@ -138,7 +147,10 @@ def ticket_acknowledge(
         # The link was never delivered: make sure it can never be used.
         ticket_access_token_revoke(raw_token=raw_token)
         message_delivery_failed(message=message, error=error, final=final_attempt)
+        if final_attempt:
+            _acknowledgement_settled(ticket)
         raise
     message_delivery_sent(message=message)
+    _acknowledgement_settled(ticket)
     logger.info("acknowledgement sent ticket=%s message=%s", ticket.reference, message.pk)
     return message

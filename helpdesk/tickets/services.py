@@ -180,6 +180,8 @@ def ticket_open(
         phone=phone,
     )
     number, reference = ticket_reference_allocate()
+    language = acknowledgement_language or settings.LANGUAGE_CODE
+    will_acknowledge = acknowledge and not contact.email_undeliverable
     ticket = Ticket(
         number=number,
         reference=reference,
@@ -190,6 +192,8 @@ def ticket_open(
         requester=contact,
         received_at=received_at,
         related_ticket=related_ticket,
+        language=language,
+        acknowledgement_pending=will_acknowledge,
     )
     _refresh_sla(ticket, now=now)
     ticket.save()
@@ -210,12 +214,12 @@ def ticket_open(
     _attachments_store(message, attachments)
     ticket.opening_message = message  # for callers that need it without another query
     # An address our mail is known to bounce from gets no acknowledgement (it would bounce).
-    if acknowledge and not contact.email_undeliverable:
+    if will_acknowledge:
         from .tasks import ticket_acknowledge_task
 
         # robust: a broker outage must not turn a stored inquiry into an error page.
         transaction.on_commit(
-            lambda: ticket_acknowledge_task.delay(ticket.pk, acknowledgement_language),
+            lambda: ticket_acknowledge_task.delay(ticket.pk, language),
             robust=True,
         )
     return ticket

@@ -49,3 +49,19 @@ def ticket_acknowledge_task(self, ticket_id: int, language: str | None = None) -
 def message_send_task(self, message_id: int) -> None:
     """Mail a staff answer to the customer."""
     message_send(message_id=message_id, final_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task(ignore_result=True)
+def outbox_requeue_task() -> None:
+    """Every few minutes: enqueue again the mail whose task was lost (see outbox.py)."""
+    from django.conf import settings
+
+    from .outbox import outbox_overdue
+
+    acknowledgements, answers = outbox_overdue(
+        older_than_seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS
+    )
+    for ticket_id, language in acknowledgements:
+        ticket_acknowledge_task.delay(ticket_id, language)
+    for message_id in answers:
+        message_send_task.delay(message_id)
