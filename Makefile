@@ -47,6 +47,7 @@ bench: install
 messages: install
 	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ja -l en --no-obsolete --no-location
 	# English msgids are the English text: the English catalogue repeats them.
+	msgattrib --clear-fuzzy --empty -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	$(MAKE) $(MO_FILES)
 
