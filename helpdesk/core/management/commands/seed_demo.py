@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save(update_fields=["password"])
         self.stdout.write(
-            f"Demo staff login: http://127.0.0.1:8000/admin/  user={DEMO_USERNAME} "
+            f"Demo staff login: {settings.SITE_URL.rstrip('/')}/admin/  user={DEMO_USERNAME} "
             f"password={password}"
         )
 
