@@ -253,7 +253,7 @@ SLA_WORKING_WEEKDAYS = env.list("SLA_WORKING_WEEKDAYS", cast=int, default=[0, 1,
 # Ticket references: PREFIX-000123.
 TICKET_REFERENCE_PREFIX = env.str("TICKET_REFERENCE_PREFIX", default="NP")
 # Where customers reach the portal; used to build links in mail.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('WEB_PORT', default=8000)}")
 # Outgoing Message-IDs are <...@MAIL_DOMAIN>, so replies can be threaded to their ticket.
 MAIL_DOMAIN = env.str("MAIL_DOMAIN", default="helpdesk.example.jp")
 # Inquiry form limits.
