@@ -16,7 +16,7 @@ def calendar_refresh_task() -> None:
 @shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def tickets_sla_recompute_task() -> None:
     """After a closure day changed: move every open ticket's deadlines (in batches)."""
-    from helpdesk.tickets.services import tickets_recompute_sla
+    from helpdesk.tickets.deadlines import tickets_recompute_sla
 
     tickets_recompute_sla()
 
@@ -24,7 +24,7 @@ def tickets_sla_recompute_task() -> None:
 @shared_task(ignore_result=True)
 def sla_sweep_task() -> None:
     """Every minute: tickets whose warning or breach instant has come get their new state."""
-    from helpdesk.tickets.services import ticket_sla_sweep
+    from helpdesk.tickets.deadlines import ticket_sla_sweep
 
     # A bounded number of batches per run; the next run picks up whatever is left.
     for _batch in range(50):

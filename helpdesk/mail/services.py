@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from helpdesk.core.ratelimit import rate_limit_consume
+from helpdesk.core.tokens import token_hash, token_new
 from helpdesk.tickets.models import Contact, Message, Ticket
 from helpdesk.tickets.services import (
     AttachmentInput,
@@ -375,20 +375,16 @@ def mail_reprocess(*, inbound_id: int) -> ProcessResult:
     return mail_process(inbound_id=inbound_id)
 
 
-def _token_hash(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
-
-
 def mail_gateway_token_create(*, name: str) -> str:
     """A new key for an external gateway; only its hash is kept, so it is shown once."""
-    raw_token = secrets.token_urlsafe(32)
-    MailGatewayToken.objects.create(name=name, token_hash=_token_hash(raw_token))
+    raw_token = token_new()
+    MailGatewayToken.objects.create(name=name, token_hash=token_hash(raw_token))
     return raw_token
 
 
 def mail_gateway_token_check(*, raw_token: str) -> MailGatewayToken | None:
     gateway = MailGatewayToken.objects.filter(
-        token_hash=_token_hash(raw_token), is_active=True
+        token_hash=token_hash(raw_token), is_active=True
     ).first()
     if gateway is not None:
         MailGatewayToken.objects.filter(pk=gateway.pk).update(last_used_at=timezone.now())

@@ -23,9 +23,9 @@ from helpdesk.mail.outbound import (
 )
 from sla.calendars import business_clock
 
+from .access import ticket_access_token_issue, ticket_access_token_revoke
 from .models import Message, Ticket
 from .selectors import ticket_acknowledgement_get, ticket_first_inbound_message
-from .services import ticket_access_token_issue, ticket_access_token_revoke
 
 logger = logging.getLogger(__name__)
 

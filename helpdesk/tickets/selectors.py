@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
+
+from helpdesk.core.tokens import token_hash
 
 from .models import Attachment, Message, Ticket, TicketAccessToken
 
@@ -19,7 +20,7 @@ def ticket_get_by_access_token(*, raw_token: str) -> Ticket | None:
     One indexed lookup on the token's SHA-256 (unique), so the answer takes the same path
     whether or not a similar token exists: nothing to learn from timing.
     """
-    digest = hashlib.sha256(raw_token.encode()).hexdigest()
+    digest = token_hash(raw_token)
     access = (
         TicketAccessToken.objects.select_related("ticket", "ticket__requester")
         .filter(token_hash=digest, revoked_at__isnull=True)

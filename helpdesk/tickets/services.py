@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -26,7 +25,6 @@ from .models import (
     Organization,
     ReferenceCounter,
     Ticket,
-    TicketAccessToken,
 )
 
 SLA_FIELDS = [
@@ -48,16 +46,18 @@ class AttachmentInput:
     content: bytes
 
 
-def _now() -> datetime.datetime:
+def now_in_seconds() -> datetime.datetime:
+    """Now, in whole seconds: the business clock counts seconds."""
     return timezone.now().replace(microsecond=0)
 
 
-def _refresh_sla(ticket: Ticket, *, now: datetime.datetime | None = None) -> None:
+def ticket_sla_refresh(ticket: Ticket, *, now: datetime.datetime | None = None) -> None:
+    """Recompute the ticket's deadlines and SLA state in place (the caller saves)."""
     timers_refresh(
         ticket,
         clock=business_clock(),
         targets=sla_targets_for(priority=ticket.priority, category=ticket.category),
-        now=now or _now(),
+        now=now or now_in_seconds(),
     )
 
 
@@ -171,7 +171,7 @@ def ticket_open(
     ``acknowledge`` sends the customer an acknowledgement with the reply deadline (after
     commit, from a worker): the mail intake turns it off for mail that must not be answered.
     """
-    now = _now()
+    now = now_in_seconds()
     received_at = (received_at or now).replace(microsecond=0)
     contact = contact_get_or_create(
         email=requester_email,
@@ -195,7 +195,7 @@ def ticket_open(
         language=language,
         acknowledgement_pending=will_acknowledge,
     )
-    _refresh_sla(ticket, now=now)
+    ticket_sla_refresh(ticket, now=now)
     ticket.save()
     message = Message.objects.create(
         ticket=ticket,
@@ -251,7 +251,7 @@ def ticket_customer_reply(
 ) -> Message:
     """A customer writes again: resume a paused clock and start the next-response timer."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    now = _now()
+    now = now_in_seconds()
     received_at = (received_at or now).replace(microsecond=0)
     _resume_if_paused(ticket, received_at)
     if not ticket.is_active:
@@ -261,7 +261,7 @@ def ticket_customer_reply(
     if ticket.first_responded_at is not None:
         ticket.next_response_started_at = received_at
         ticket.next_response_pause_offset = ticket.paused_business_seconds
-    _refresh_sla(ticket, now=now)
+    ticket_sla_refresh(ticket, now=now)
     ticket.save()
     message = Message.objects.create(
         ticket=ticket,
@@ -293,7 +293,7 @@ def ticket_staff_reply(
     """Staff answer (or note). A public answer is the first response if none was made yet,
     and answers the customer's last message; an internal note stops no timer."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    now = _now()
+    now = now_in_seconds()
     if not internal:
         if ticket.first_responded_at is None:
             ticket.first_responded_at = now
@@ -313,7 +313,7 @@ def ticket_staff_reply(
     _attachments_store(message, attachments)
     if status is not None and status != ticket.status:
         _apply_status(ticket, status, now)
-    _refresh_sla(ticket, now=now)
+    ticket_sla_refresh(ticket, now=now)
     ticket.save()
     if not internal:
         from .tasks import message_send_task
@@ -330,7 +330,7 @@ def ticket_system_note(*, ticket: Ticket, body_text: str) -> Message:
         is_automatic=True,
         channel=ticket.channel,
         body_text=body_text,
-        created_at=_now(),
+        created_at=now_in_seconds(),
     )
 
 
@@ -355,9 +355,9 @@ def ticket_change_status(*, ticket: Ticket, status: str) -> Ticket:
     if status not in Ticket.Status.values:
         raise ValueError(f"unknown status {status!r}")
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    now = _now()
+    now = now_in_seconds()
     _apply_status(ticket, status, now)
-    _refresh_sla(ticket, now=now)
+    ticket_sla_refresh(ticket, now=now)
     ticket.save()
     return ticket
 
@@ -369,66 +369,6 @@ def ticket_change_priority(*, ticket: Ticket, priority: str) -> Ticket:
         raise ValueError(f"unknown priority {priority!r}")
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     ticket.priority = priority
-    _refresh_sla(ticket)
+    ticket_sla_refresh(ticket)
     ticket.save()
     return ticket
-
-
-def tickets_recompute_sla(*, batch_size: int = 500) -> int:
-    """Refresh every active ticket's deadlines, e.g. after a closure day was added or removed.
-
-    Works in batches by primary key, each in its own short transaction with the rows locked,
-    so a large desk never holds one long lock. Returns how many tickets were refreshed.
-    """
-    active = [status for status in Ticket.Status.values if status not in ("resolved", "closed")]
-    last_pk = 0
-    refreshed = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Ticket.objects.select_for_update(skip_locked=False)
-                .filter(status__in=active, pk__gt=last_pk)
-                .order_by("pk")[:batch_size]
-            )
-            if not batch:
-                return refreshed
-            now = _now()
-            for ticket in batch:
-                _refresh_sla(ticket, now=now)
-            Ticket.objects.bulk_update(batch, SLA_FIELDS)
-        refreshed += len(batch)
-        last_pk = batch[-1].pk
-
-
-def ticket_sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 200) -> int:
-    """Bring due tickets' SLA state up to date (warning, breach). Reads the indexed
-    ``next_escalation_at``; skips rows another sweeper holds."""
-    now = now or _now()
-    with transaction.atomic():
-        due = list(
-            Ticket.objects.select_for_update(skip_locked=True)
-            .filter(next_escalation_at__lte=now)
-            .order_by("next_escalation_at")[:batch_size]
-        )
-        for ticket in due:
-            _refresh_sla(ticket, now=now)
-        Ticket.objects.bulk_update(due, SLA_FIELDS)
-    return len(due)
-
-
-def _token_hash(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
-
-
-def ticket_access_token_issue(*, ticket: Ticket) -> str:
-    """A new status-page key (256 bits); only its hash is stored, so return the raw value."""
-    raw_token = secrets.token_urlsafe(32)
-    TicketAccessToken.objects.create(ticket=ticket, token_hash=_token_hash(raw_token))
-    return raw_token
-
-
-def ticket_access_token_revoke(*, raw_token: str) -> bool:
-    updated = TicketAccessToken.objects.filter(
-        token_hash=_token_hash(raw_token), revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
-    return bool(updated)

@@ -12,11 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from helpdesk.tickets.access import ticket_access_token_issue, ticket_access_token_revoke
 from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.services import (
     AttachmentInput,
-    ticket_access_token_issue,
-    ticket_access_token_revoke,
     ticket_change_status,
     ticket_open,
     ticket_staff_reply,

@@ -27,8 +27,11 @@ def eager_tasks():
 def open_ticket(**overrides) -> Ticket:
     # In a test transaction on_commit never fires: exactly like a lost enqueue.
     return ticket_open(
-        channel="web", requester_email="sato@customer.example.jp", subject="請求書の件",
-        body_text="再発行をお願いします。", **overrides,
+        channel="web",
+        requester_email="sato@customer.example.jp",
+        subject="請求書の件",
+        body_text="再発行をお願いします。",
+        **overrides,
     )
 
 

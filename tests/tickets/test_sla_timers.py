@@ -12,15 +12,14 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from helpdesk.celery import app as celery_app
+from helpdesk.tickets.deadlines import ticket_sla_sweep, tickets_recompute_sla
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import (
     ticket_change_priority,
     ticket_change_status,
     ticket_customer_reply,
     ticket_open,
-    ticket_sla_sweep,
     ticket_staff_reply,
-    tickets_recompute_sla,
 )
 from sla.calendars import business_clock
 from sla.services import closure_day_remove, closure_day_save
