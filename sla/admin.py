@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 
-from .models import ClosureDay, SlaPolicy
+from .models import ClosureDay, MaintenanceWindow, SlaPolicy
 from .selectors import sla_policies_changed
 from .services import closure_day_remove, closure_day_save
 
@@ -50,3 +50,13 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         transaction.on_commit(sla_policies_changed)
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    """Planned maintenance: shown on the portal once ``announced_at`` has passed."""
+
+    list_display = ("title", "starts_at", "ends_at", "announced_at")
+    list_filter = ("announced_at",)
+    search_fields = ("title", "description")
+    date_hierarchy = "starts_at"
