@@ -110,6 +110,7 @@ def run_end_to_end_benchmark(count: int, *, postgres_base: str, redis_base: str)
         stdout=subprocess.PIPE,
         text=True,
     )
+    worker_log = (ROOT / "var" / "bench-worker.log").open("w")
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -127,6 +128,8 @@ def run_end_to_end_benchmark(count: int, *, postgres_base: str, redis_base: str)
         ],
         cwd=ROOT,
         env=environment,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
     )
     database = psycopg.connect(environment["DATABASE_URL"], autocommit=True)
     try:
@@ -179,6 +182,7 @@ def run_end_to_end_benchmark(count: int, *, postgres_base: str, redis_base: str)
         }
     finally:
         database.close()
+        worker_log.close()
         for process in (worker, gateway):
             process.terminate()
             try:
