@@ -115,7 +115,7 @@ def mail_store(
             if enqueue:
                 transaction.on_commit(lambda: _enqueue_processing(inbound.pk))
     except IntegrityError:
-        # Delivered twice at the same moment: the other delivery stored it.
+        # Delivered before (by any entry point): that delivery stored it; nothing changes.
         return StoreResult(InboundMail.objects.get(dedupe_key=dedupe_key), False)
     return StoreResult(inbound, True)
 
