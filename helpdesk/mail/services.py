@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from helpdesk.core.ratelimit import rate_limit_consume
 from helpdesk.core.tokens import token_hash, token_new
@@ -150,6 +151,11 @@ def _finish(
     return ProcessResult(inbound, action, ticket)
 
 
+def _no_subject() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext("(no subject)")
+
+
 def _attachments(parsed: ParsedMail) -> list[AttachmentInput]:
     return [
         AttachmentInput(item.filename, item.content_type, item.content)
@@ -248,7 +254,10 @@ def _process_conversation(inbound: InboundMail, parsed: ParsedMail) -> ProcessRe
         sender=parsed.sender,
     )
     now = timezone.now()
+    # The SLA clock starts when the mail reached us, not when a worker got to it.
+    received_at = inbound.received_at
     common = {
+        "received_at": received_at,
         "body_text": parsed.text,
         "body_html": parsed.html,
         "attachments": _attachments(parsed),
@@ -282,8 +291,7 @@ def _process_conversation(inbound: InboundMail, parsed: ParsedMail) -> ProcessRe
         channel=Ticket.Channel.MAIL,
         requester_email=parsed.sender,
         requester_name=parsed.sender_name,
-        subject=parsed.subject or "(件名なし)",
-        received_at=now,
+        subject=parsed.subject or _no_subject(),
         related_ticket=ticket,
         acknowledge=_should_acknowledge(inbound, parsed.sender),
         cc_addresses=" ".join(parsed.cc),

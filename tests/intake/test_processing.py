@@ -262,3 +262,20 @@ def test_reprocess_mail_command_processes_quarantined_mail_again(settings):
     assert inbound.status == "processed"
     assert inbound.action == "created"
     assert f"#{inbound.pk}: processed created {inbound.ticket.reference}" in out.getvalue()
+
+
+def test_the_sla_clock_starts_when_the_mail_arrived_not_when_it_was_processed():
+    import time_machine
+
+    from tests.intake.conftest import japanese_mail as mail
+
+    arrived = datetime.datetime(2026, 11, 25, 16, 50, tzinfo=datetime.UTC)  # 01:50 JST Thu
+    with time_machine.travel(arrived, tick=False):
+        stored = mail_store(
+            raw=mail(subject=""), source="smtp", envelope_sender="a@b.jp", enqueue=False
+        )
+    with time_machine.travel(arrived + datetime.timedelta(hours=9), tick=False):
+        ticket = mail_process(inbound_id=stored.inbound.pk).ticket
+    assert ticket.received_at == arrived
+    assert ticket.messages.get().created_at == arrived
+    assert ticket.subject == "(件名なし)"
