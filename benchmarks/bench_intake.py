@@ -332,6 +332,7 @@ def print_end_to_end(options: argparse.Namespace) -> None:
     print(f"  SMTP accepted all in      {result['smtp_accept_seconds']:8.2f} s")
     print(f"  last ticket committed at  {result['end_to_end_seconds']:8.2f} s")
     print(f"  throughput                {result['mails_per_second']:8.1f} mails/s (goal >= 100)")
+    print(f"  every acknowledgement sent{result['acknowledged_seconds']:8.2f} s")
     cpu = result["cpu_ms_per_mail"]
     print(
         f"  CPU per mail              gateway {cpu['gateway']:.1f} ms, "
