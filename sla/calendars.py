@@ -12,6 +12,7 @@ import datetime
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,8 +21,21 @@ from .clock import BusinessClock
 
 VERSION_CACHE_KEY = "sla:calendar-version"
 
+# How often a busy process asks the shared cache whether closures changed: at most once a
+# second, instead of a round trip on every ticket change.
+VERSION_CHECK_SECONDS = 1.0
+
+
+@dataclass
+class _ProcessClock:
+    clock: BusinessClock | None = None
+    version: str | None = None
+    built_at: float = 0.0
+    checked_at: float = 0.0
+
+
 _lock = threading.Lock()
-_state: dict[str, object] = {"clock": None, "version": None, "built_at": 0.0}
+_current = _ProcessClock()
 
 
 def parse_windows(specs: list[str]) -> tuple[tuple[datetime.time, datetime.time], ...]:
@@ -54,23 +68,26 @@ def build_business_clock() -> BusinessClock:
 
 def business_clock() -> BusinessClock:
     """The current clock: cached per process, rebuilt when the closures change."""
-    version = cache.get(VERSION_CACHE_KEY)
+    global _current
     now = time.monotonic()
-    clock = _state["clock"]
-    stale = (
-        clock is None
-        or version != _state["version"]
-        or now - float(_state["built_at"]) > settings.SLA_CALENDAR_TTL_SECONDS  # type: ignore[arg-type]
-    )
-    if stale:
+    current = _current
+    if current.clock is not None and now - current.checked_at < VERSION_CHECK_SECONDS:
+        return current.clock
+    version = cache.get(VERSION_CACHE_KEY)
+    current.checked_at = now
+    if (
+        current.clock is None
+        or version != current.version
+        or now - current.built_at > settings.SLA_CALENDAR_TTL_SECONDS
+    ):
         with _lock:
-            clock = build_business_clock()
-            _state.update(clock=clock, version=version, built_at=now)
-    return clock  # type: ignore[return-value]
+            _current = current = _ProcessClock(build_business_clock(), version, now, now)
+    return current.clock  # type: ignore[return-value]
 
 
 def calendar_changed() -> None:
     """Tell every process that closures changed; this process rebuilds at once."""
+    global _current
     cache.set(VERSION_CACHE_KEY, uuid.uuid4().hex, timeout=None)
     with _lock:
-        _state.update(clock=None, version=None, built_at=0.0)
+        _current = _ProcessClock()

@@ -13,8 +13,8 @@ from django.core.cache import cache
 from .models import DEFAULT_POLICY_MINUTES, Priority, SlaPolicy
 
 POLICY_VERSION_CACHE_KEY = "sla:policy-version"
-_lock = threading.Lock()
-_loaded: dict[str, object] = {"policies": None, "version": None, "loaded_at": 0.0}
+# As for the calendar: ask the shared cache about changes at most once a second.
+VERSION_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -40,30 +40,47 @@ def _targets(policy: SlaPolicy) -> Targets:
     )
 
 
+@dataclass
+class _ProcessPolicies:
+    policies: dict[tuple[str, str], Targets] | None = None
+    version: str | None = None
+    loaded_at: float = 0.0
+    checked_at: float = 0.0
+
+
+_lock = threading.Lock()
+_current = _ProcessPolicies()
+
+
 def _all_policies() -> dict[tuple[str, str], Targets]:
     """Every policy, cached per process: a handful of rows read on every ticket change.
     Reloaded when ``sla_policies_changed`` bumps the shared version, or after the TTL."""
-    version = cache.get(POLICY_VERSION_CACHE_KEY)
+    global _current
     now = time.monotonic()
-    policies = _loaded["policies"]
+    current = _current
+    if current.policies is not None and now - current.checked_at < VERSION_CHECK_SECONDS:
+        return current.policies
+    version = cache.get(POLICY_VERSION_CACHE_KEY)
+    current.checked_at = now
     if (
-        policies is None
-        or version != _loaded["version"]
-        or now - float(_loaded["loaded_at"]) > settings.SLA_CALENDAR_TTL_SECONDS  # type: ignore[arg-type]
+        current.policies is None
+        or version != current.version
+        or now - current.loaded_at > settings.SLA_CALENDAR_TTL_SECONDS
     ):
         with _lock:
             policies = {
                 (policy.priority, policy.category): _targets(policy)
                 for policy in SlaPolicy.objects.all()
             }
-            _loaded.update(policies=policies, version=version, loaded_at=now)
-    return policies  # type: ignore[return-value]
+            _current = current = _ProcessPolicies(policies, version, now, now)
+    return current.policies  # type: ignore[return-value]
 
 
 def sla_policies_changed() -> None:
+    global _current
     cache.set(POLICY_VERSION_CACHE_KEY, uuid.uuid4().hex, timeout=None)
     with _lock:
-        _loaded.update(policies=None, version=None, loaded_at=0.0)
+        _current = _ProcessPolicies()
 
 
 def sla_targets_for(*, priority: str, category: str = "") -> Targets:
