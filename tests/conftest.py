@@ -66,9 +66,10 @@ def redis_url() -> str:
 
 @pytest.fixture(scope="session")
 def test_redis_url(redis_url: str) -> str:
-    """A Redis database of its own, so tests never touch a developer's queues."""
+    """A Redis database of its own, so tests never touch a developer's queues. TEST_REDIS_DB
+    picks another one, so two checkouts can run their suites side by side."""
     base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
-    return f"{base}/14"
+    return f"{base}/{int(os.environ.get('TEST_REDIS_DB', '14'))}"
 
 
 @pytest.fixture(scope="session")
