@@ -8,11 +8,11 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: install run test lint format bench messages clean
 
-install: $(STAMP) $(MO_FILES) .env
-
-# A development checkout runs in debug mode; production sets its environment instead.
-.env:
-	printf 'DJANGO_DEBUG=1\n' > .env
+# A checkout is production-safe by default: debug mode is on only where a target says so
+# (`make run`, `make messages`, the test settings), never in a file left behind.
+install: $(STAMP) $(MO_FILES)
+	@if [ "$$(cat .env 2>/dev/null)" = "DJANGO_DEBUG=1" ]; then rm .env; \
+	  echo "Removed the .env an earlier make install wrote: debug mode is now explicit."; fi
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,11 +22,13 @@ $(STAMP): pyproject.toml
 locale/%.mo: locale/%.po
 	msgfmt --check -o $@ $<
 
+# Development mode, explicitly. Ctrl-C stops every process; the launcher says so in one line,
+# and the shell's trap keeps make from adding "Interrupt" or "Error 130" after it.
 run: install
 	mkdir -p var
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
-	DJANGO_DEBUG=1 $(PY) -m helpdesk.launcher
+	@trap 'true' INT; DJANGO_DEBUG=1 $(PY) -m helpdesk.launcher
 
 test: install
 	$(VENV)/bin/ruff check .
@@ -40,8 +42,8 @@ format: install
 
 # Speed against the goals and peers of the issues; the intake run needs PostgreSQL and Redis.
 bench: install
-	$(PY) benchmarks/bench_clock.py
-	$(PY) benchmarks/bench_intake.py
+	DJANGO_DEBUG=1 $(PY) benchmarks/bench_clock.py
+	DJANGO_DEBUG=1 $(PY) benchmarks/bench_intake.py
 
 # Regenerate the catalogues after changing strings (needs GNU gettext).
 messages: install

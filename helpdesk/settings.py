@@ -1,6 +1,7 @@
 """Settings, read from the environment with safe embedded defaults.
 
-Development (the default when ``DJANGO_DEBUG=1``, as ``make run`` sets it) runs on SQLite under
+Production is the default. Development (``DJANGO_DEBUG=1``, which ``make run`` and the test
+settings set) runs on SQLite under
 ``var/`` and writes mail to ``var/mail/``. Production sets ``DJANGO_DEBUG=0``, ``SECRET_KEY``,
 ``ALLOWED_HOSTS``, ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL`` and ``EMAIL_URL``.
 """
@@ -14,9 +15,11 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.core.logformat import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-# A checkout's own .env (``make install`` writes one with DJANGO_DEBUG=1); the real
-# environment always wins over it.
+# A checkout's own .env, if the operator writes one (nothing generates it: debug mode is
+# never switched on by a file left behind); the real environment always wins over it.
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -307,15 +310,6 @@ IMAP_PROCESSED_FOLDER = env.str("IMAP_PROCESSED_FOLDER", default="")
 SLA_CALENDAR_TTL_SECONDS = env.int("SLA_CALENDAR_TTL_SECONDS", default=60)
 
 # --- Logging: one line per event, key=value, for the log collector (SLA 5(e)) ---------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "line": {
-            "format": "time=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s",
-        },
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# The same format in every process (web, worker, beat, mail gateway, launcher): ISO 8601 time
+# with the UTC offset.
+LOGGING = logging_config(env.str("LOG_LEVEL", default="INFO"))

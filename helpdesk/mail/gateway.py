@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import ssl
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 
-from aiosmtpd.controller import Controller
+from aiosmtpd.controller import Controller, _server_to_client_ssl_ctx
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import close_old_connections, connections
@@ -24,6 +26,8 @@ from django.db import close_old_connections, connections
 from .services import MailTooLarge, mail_store
 
 logger = logging.getLogger(__name__)
+# aiosmtpd's logger: "Peer: ..." and "... connection lost" for every connection.
+SMTP_SESSION_LOG = logging.getLogger("mail.log")
 
 STORE_THREADS = 4
 
@@ -111,6 +115,33 @@ class IntakeHandler:
         return reply
 
 
+class StartupProbeFilter(logging.Filter):
+    """Drops aiosmtpd's lines about the controller's own start-up probe.
+
+    At start, the controller connects to its own port and reads the greeting: the server builds
+    its protocol lazily, on the first connection, and this proves it answers. aiosmtpd then logs
+    that connection like a client's, ending in "connection lost", which reads as a fault at
+    every start. The probe connects from an address noted here, and only its lines are dropped.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.probe_addresses: set[tuple[str, int]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        peer = args[0] if args else None
+        if not isinstance(peer, tuple) or tuple(peer[:2]) not in self.probe_addresses:
+            return True
+        if "connection lost" in str(record.msg):
+            self.probe_addresses.discard(tuple(peer[:2]))  # its last line: a client may reuse it
+        return False
+
+
+STARTUP_PROBE_FILTER = StartupProbeFilter()
+SMTP_SESSION_LOG.addFilter(STARTUP_PROBE_FILTER)
+
+
 class IntakeController(Controller):
     def __init__(self, handler: IntakeHandler, *, lmtp: bool = False, **kwargs) -> None:
         self.lmtp = lmtp
@@ -123,6 +154,24 @@ class IntakeController(Controller):
     def stop(self, no_assert: bool = False) -> None:
         super().stop(no_assert=no_assert)
         self.handler.close()
+
+    def _trigger_server(self) -> None:
+        """aiosmtpd's start-up probe, from a source address bound first and noted, so that
+        ``StartupProbeFilter`` can tell its log lines from a client's."""
+        host = self.hostname or self._localhost
+        family, kind, protocol, _name, address = socket.getaddrinfo(
+            host, self.port, type=socket.SOCK_STREAM
+        )[0]
+        with ExitStack() as stack:
+            probe = stack.enter_context(socket.socket(family, kind, protocol))
+            probe.settimeout(1.0)
+            probe.bind((address[0], 0))
+            STARTUP_PROBE_FILTER.probe_addresses.add(tuple(probe.getsockname()[:2]))
+            probe.connect(address)
+            if self.ssl_context:
+                context = _server_to_client_ssl_ctx(self.ssl_context)
+                probe = stack.enter_context(context.wrap_socket(probe))
+            probe.recv(1024)
 
 
 def tls_context(certificate: str, key: str) -> ssl.SSLContext | None:

@@ -1,5 +1,6 @@
 """``python manage.py run_mail_gateway``: the SMTP (or LMTP) intake server."""
 
+import logging
 import signal
 import threading
 
@@ -7,6 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from helpdesk.mail.gateway import build_controller
+
+logger = logging.getLogger("helpdesk.mail.gateway")
 
 
 class Command(BaseCommand):
@@ -33,11 +36,15 @@ class Command(BaseCommand):
         controller.start()
         protocol = "LMTP" if options["lmtp"] else "SMTP"
         tls = " with STARTTLS" if settings.MAIL_GATEWAY_TLS_CERT else ""
-        self.stdout.write(
-            f"{protocol} gateway{tls} listening on {options['host']}:{options['port']}, "
-            f"accepting {', '.join(settings.MAIL_ACCEPT_RECIPIENTS)}",
+        # A log line, so it carries the same timestamp as every other line of the desk.
+        logger.info(
+            "%s gateway%s listening on %s:%s, accepting %s",
+            protocol,
+            tls,
+            options["host"],
+            options["port"],
+            ", ".join(settings.MAIL_ACCEPT_RECIPIENTS),
         )
-        self.stdout.flush()
         try:
             stop.wait()
         finally:
