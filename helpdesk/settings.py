@@ -42,6 +42,8 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form gets the site's own 403 page (reason and a link back), not Django's.
+CSRF_FAILURE_VIEW = "helpdesk.core.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -14,3 +14,8 @@ urlpatterns = [
     # The customer portal owns the root; keep it last so the paths above win.
     path("", include("helpdesk.portal.urls")),
 ]
+
+# The error pages are the site's own (helpdesk/core/errors.py), for the portal, console and admin.
+handler403 = "helpdesk.core.errors.permission_denied"
+handler404 = "helpdesk.core.errors.page_not_found"
+handler500 = "helpdesk.core.errors.server_error"

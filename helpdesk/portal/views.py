@@ -9,9 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
+from helpdesk.core.errors import rate_limited
 from helpdesk.core.http import client_ip
+from helpdesk.tickets.downloads import attachment_download_response
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.selectors import (
     ticket_get_by_access_token,
@@ -38,12 +40,12 @@ def _origin_only_referrer(response: HttpResponse) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"notices": portal_notices()})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def inquiry_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "portal/inquiry_form.html", {"form": InquiryForm()})
@@ -70,20 +72,17 @@ def inquiry_create(request: HttpRequest) -> HttpResponse:
             language=get_language() or settings.LANGUAGE_CODE,
         )
     except RateLimited:
-        response = render(
+        return rate_limited(
             request,
-            "portal/inquiry_form.html",
-            {"form": form, "rate_limited": True},
-            status=429,
+            retry_after_seconds=settings.INQUIRY_RATE_LIMIT_WINDOW_SECONDS,
+            kept_text=f"{data['subject']}\n\n{data['body']}",
         )
-        response.headers["Retry-After"] = str(settings.INQUIRY_RATE_LIMIT_WINDOW_SECONDS)
-        return response
     request.session[SESSION_TICKET_KEY] = ticket.pk
     return redirect("portal:inquiry_thanks")
 
 
 @never_cache
-@require_GET
+@require_safe
 def inquiry_thanks(request: HttpRequest) -> HttpResponse:
     # Only the ticket this browser session opened: the id never comes from the URL.
     ticket_id = request.session.get(SESSION_TICKET_KEY)
@@ -99,12 +98,11 @@ def _ticket_or_404(token: str) -> Ticket:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
     ticket = _ticket_or_404(token)
     can_reply = ticket.status != Ticket.Status.CLOSED
     form = ReplyForm()
-    status = 200
     if request.method == "POST" and can_reply:
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
@@ -116,11 +114,12 @@ def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
                     attachments=form.cleaned_data["attachments"],
                 )
             except RateLimited:
-                messages.error(
+                response = rate_limited(
                     request,
-                    _("You have sent too many times. Please wait a while and try again."),
+                    retry_after_seconds=settings.INQUIRY_RATE_LIMIT_WINDOW_SECONDS,
+                    kept_text=form.cleaned_data["body"],
                 )
-                status = 429
+                return _origin_only_referrer(response)
             else:
                 messages.success(request, _("Thank you. Your reply has been sent to the desk."))
                 return _origin_only_referrer(redirect(request.path))
@@ -132,12 +131,12 @@ def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "can_reply": can_reply,
     }
-    response = render(request, "portal/ticket_status.html", context, status=status)
+    response = render(request, "portal/ticket_status.html", context)
     return _origin_only_referrer(response)
 
 
 @never_cache
-@require_GET
+@require_safe
 def ticket_attachment_download(
     request: HttpRequest, token: str, attachment_id: int
 ) -> FileResponse:
@@ -145,14 +144,6 @@ def ticket_attachment_download(
     attachment = ticket_public_attachment_get(ticket=ticket, attachment_id=attachment_id)
     if attachment is None:
         raise Http404
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Even if a browser ignored the attachment disposition, the file could run nothing.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response = attachment_download_response(attachment)
     _origin_only_referrer(response)
     return response

@@ -1,6 +1,28 @@
-from django.contrib import admin
+"""The administrators' view of tickets: read-only where the services own the data.
 
+Messages are added through the console and the services (which send mail and move SLA
+timers), so the ticket page lists them without an "add" row. Attachments open through a
+staff-only download view that checks the admin's view permission.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from .downloads import attachment_download_response
 from .models import Attachment, Contact, Message, Organization, Ticket
+from .selectors import attachment_get
+
+ATTACHMENT_DOWNLOAD_URL_NAME = "tickets_attachment_download"
+
+
+def attachment_download_url(attachment: Attachment) -> str:
+    return reverse(f"admin:{ATTACHMENT_DOWNLOAD_URL_NAME}", args=[attachment.pk])
 
 
 class MessageInline(admin.StackedInline):
@@ -12,6 +34,7 @@ class MessageInline(admin.StackedInline):
         "author_contact",
         "author_user",
         "body_text",
+        "attachment_links",
         "message_id",
         "delivery_status",
         "delivery_error",
@@ -19,6 +42,25 @@ class MessageInline(admin.StackedInline):
     readonly_fields = fields
     can_delete = False
     show_change_link = True
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("attachments")
+
+    def has_add_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
+        # The admin cannot send mail or move the SLA timers: replies and notes are written
+        # in the console, through the services. No empty "add" block that saves nothing.
+        return False
+
+    @admin.display(description=_("attachments"))
+    def attachment_links(self, message: Message) -> str:
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (attachment_download_url(attachment), attachment.filename)
+                for attachment in message.attachments.all()
+            ),
+        ) or _("none")
 
 
 @admin.register(Ticket)
@@ -60,7 +102,7 @@ class TicketAdmin(admin.ModelAdmin):
     )
     inlines = [MessageInline]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         # Tickets are opened through the services (web form, mail), which start the timers.
         return False
 
@@ -80,5 +122,33 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
-    list_display = ("filename", "content_type", "size", "sha256")
-    readonly_fields = ("message", "filename", "content_type", "size", "sha256", "file")
+    list_display = ("filename", "download_link", "content_type", "size", "sha256")
+    fields = ("message", "filename", "download_link", "content_type", "size", "sha256")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Attachments arrive with mail and forms; an upload here would belong to no message.
+        return False
+
+    @admin.display(description=_("file"))
+    def download_link(self, attachment: Attachment) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', attachment_download_url(attachment), _("download")
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        download = path(
+            "<int:attachment_id>/download/",
+            self.admin_site.admin_view(self.download_view),
+            name=ATTACHMENT_DOWNLOAD_URL_NAME,
+        )
+        return [download, *super().get_urls()]
+
+    def download_view(self, request: HttpRequest, attachment_id: int) -> FileResponse:
+        """Staff only (``admin_view``), and only with permission to view attachments."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        attachment = attachment_get(attachment_id=attachment_id)
+        if attachment is None:
+            raise Http404
+        return attachment_download_response(attachment)

@@ -43,6 +43,11 @@ def ticket_public_messages(*, ticket: Ticket) -> QuerySet[Message]:
     )
 
 
+def attachment_get(*, attachment_id: int) -> Attachment | None:
+    """Any attachment, for staff (the admin checks their permission first)."""
+    return Attachment.objects.filter(pk=attachment_id).select_related("message").first()
+
+
 def ticket_public_attachment_get(*, ticket: Ticket, attachment_id: int) -> Attachment | None:
     """An attachment of one of this ticket's public messages; None for anything else."""
     return (

@@ -293,7 +293,7 @@ def test_the_honeypot_field_is_hidden_from_people(client):
     assert 'tabindex="-1"' in html
 
 
-def test_too_many_submissions_from_one_ip_get_429_and_keep_what_was_typed(
+def test_too_many_submissions_from_one_ip_get_the_429_page_showing_what_was_typed(
     client, inquiry_data, settings, enqueued_acknowledgements
 ):
     settings.INQUIRY_RATE_LIMIT_PER_IP = 2
@@ -311,11 +311,13 @@ def test_too_many_submissions_from_one_ip_get_429_and_keep_what_was_typed(
     )
 
     assert response.status_code == 429
-    assert "送信回数の上限に達しました。しばらくしてから再度お試しください。" in text_of(response)
+    assert response["Retry-After"] == str(settings.INQUIRY_RATE_LIMIT_WINDOW_SECONDS)
+    page = text_of(response)
+    assert "送信回数の上限に達しました。しばらくしてから再度お試しください。" in page
+    # The message is not lost: it is on the page to copy, with the way back to the form.
     html = response.content.decode()
-    assert 'value="user9@example.jp"' in html
-    assert 'value="株式会社テスト"' in html
-    assert "昨日からパスワードを入力してもログインできません。" in html
+    assert re.search(r"<textarea[^>]*readonly[^>]*>[^<]*昨日からパスワードを入力しても", html)
+    assert '<a href="/inquiry/">フォームに戻る</a>' in html
     assert Ticket.objects.count() == 2
     # Another client is not affected.
     other = client.post(
