@@ -87,7 +87,7 @@ def csrf_reason_text(reason: str) -> str | Promise:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """``CSRF_FAILURE_VIEW``: a 403 in the page's language with a link back to the form."""
-    logger.warning("CSRF check failed path=%s reason=%s", request.path, reason)
+    # Django's CSRF middleware has already logged the refusal with its reason.
     return error_page(
         request, status=403, to_form=True, context={"csrf_reason": csrf_reason_text(reason)}
     )

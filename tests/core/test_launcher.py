@@ -1,8 +1,10 @@
 """`make run` without Redis: one line says so, and the embedded broker still carries tasks
 from one process to another (web, worker and beat are separate processes)."""
 
+import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -57,9 +59,10 @@ def stack_without_redis(tmp_path):
             start_new_session=True,
         )
     try:
-        yield port, tmp_path, log_path
+        yield port, tmp_path, log_path, stack
     finally:
-        os.killpg(stack.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # the test may have stopped it already
+            os.killpg(stack.pid, signal.SIGTERM)
         try:
             stack.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -75,7 +78,7 @@ def get_json(url: str) -> tuple[int, dict]:
 
 
 def test_make_run_falls_back_to_the_file_broker_and_tasks_cross_processes(stack_without_redis):
-    port, var_dir, log_path = stack_without_redis
+    port, var_dir, log_path, _stack = stack_without_redis
 
     def ready():
         try:
@@ -108,3 +111,33 @@ def test_make_run_falls_back_to_the_file_broker_and_tasks_cross_processes(stack_
             ).fetchone()
 
     assert wait_for(heartbeat_row, timeout=60) == (1,)
+
+
+ISO_TIME_WITH_OFFSET = re.compile(r"time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d ")
+
+
+def test_every_process_logs_one_time_format_and_ctrl_c_ends_cleanly(stack_without_redis):
+    port, _var_dir, log_path, stack = stack_without_redis
+    wait_for(lambda: "ready." in log_path.read_text(), timeout=90)
+    wait_for(lambda: "gateway listening" in log_path.read_text(), timeout=60)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/", method="HEAD")
+    with urllib.request.urlopen(request, timeout=10) as response:  # monitors use HEAD
+        assert response.status == 200
+
+    os.killpg(stack.pid, signal.SIGINT)  # Ctrl-C: the whole foreground group gets SIGINT
+    assert stack.wait(timeout=30) == 0
+
+    lines = log_path.read_text().splitlines()
+    stamped = [line for line in lines if "time=" in line]
+    for process in ("web.1", "worker.1", "beat.1", "mail.1"):
+        assert any(line.startswith(process) for line in stamped), process
+    assert all(ISO_TIME_WITH_OFFSET.search(line) for line in stamped), [
+        line for line in stamped if not ISO_TIME_WITH_OFFSET.search(line)
+    ]
+    # gunicorn's own lines and its access log, launcher lines: the same format.
+    assert any('request="HEAD / HTTP/1.1" status=200' in line for line in stamped)
+    assert any("logger=gunicorn.error" in line for line in stamped)
+    assert not any(re.search(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line) for line in lines)
+    # Regression: the gateway logged "connection lost" at every start (its own probe).
+    assert not any("connection lost" in line.lower() for line in lines)
+    assert "stopped: every process of the desk has ended." in lines[-1]
