@@ -74,7 +74,8 @@ class SlaPolicy(models.Model):
         return f"{label} / {self.category}" if self.category else str(label)
 
 
-# DESIGN.md's defaults: (first response, next response, resolution) in business minutes.
+# The default targets (README, "SLA targets"): (first response, next response, resolution)
+# in business minutes.
 DEFAULT_POLICY_MINUTES = {
     Priority.URGENT: (60, 60, 360),
     Priority.HIGH: (120, 120, 1080),

@@ -1,4 +1,5 @@
-"""Seed DESIGN.md's default SLA targets, one policy per priority (editable in the admin)."""
+"""Seed the default SLA targets (README, "SLA targets"), one policy per priority, editable in
+the admin."""
 
 from django.db import migrations
 
