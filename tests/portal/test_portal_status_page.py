@@ -165,6 +165,24 @@ def test_a_reply_adds_a_customer_message_and_shows_a_success_message(client, tic
     assert "新しい社名は株式会社テスト2です。" in page
 
 
+def test_too_many_replies_get_the_429_page_with_the_text_and_a_way_back(
+    client, ticket, token, settings
+):
+    settings.INQUIRY_RATE_LIMIT_PER_IP = 1
+    assert client.post(f"/t/{token}/", {"body": "一通目です。"}).status_code == 302
+
+    response = client.post(f"/t/{token}/", {"body": "二通目の補足です。"})
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(settings.INQUIRY_RATE_LIMIT_WINDOW_SECONDS)
+    assert response["Referrer-Policy"] == "strict-origin"  # the page's URL holds the key
+    html = response.content.decode()
+    assert "送信回数の上限に達しました" in html
+    assert "二通目の補足です。</textarea>" in html
+    assert f'<a href="/t/{token}/">フォームに戻る</a>' in html
+    assert Message.objects.filter(ticket=ticket, body_text="二通目の補足です。").count() == 0
+
+
 def test_a_reply_needs_the_csrf_token(ticket, token):
     browser = Client(enforce_csrf_checks=True)
 
