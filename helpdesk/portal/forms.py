@@ -20,14 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from helpdesk.tickets.services import AttachmentInput
-
-CATEGORY_CHOICES = [
-    ("howto", _("How to use the service")),
-    ("account", _("Login and account")),
-    ("billing", _("Billing and contract")),
-    ("bug", _("Something is not working")),
-    ("other", _("Other")),
-]
+from sla.models import Category
 
 # Digits, spaces, hyphens, parentheses and a leading plus, after full-width characters (which
 # Japanese keyboards often produce) were folded to their ASCII forms.
@@ -197,7 +190,7 @@ class InquiryForm(forms.Form):
     )
     category = forms.ChoiceField(
         label=_("Category"),
-        choices=[("", _("Please choose")), *CATEGORY_CHOICES],
+        choices=[("", _("Please choose")), *Category.choices],
         error_messages={
             "required": _("Please choose a category."),
             "invalid_choice": _("Please choose a category from the list."),

@@ -16,9 +16,9 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import models
 
-from helpdesk.mail.outbound import message_send
 from helpdesk.tickets.models import Message, TicketAccessToken
 from helpdesk.tickets.notifications import ticket_acknowledge
+from helpdesk.tickets.outbound import message_send
 from helpdesk.tickets.services import ticket_customer_reply, ticket_open, ticket_staff_reply
 from helpdesk.tickets.tasks import message_send_task, ticket_acknowledge_task
 
@@ -264,8 +264,8 @@ def test_a_staff_answer_is_mailed_in_the_customers_thread():
         ticket=ticket, author=staff, body_text="ご連絡ありがとうございます。"
     )
 
-    assert message_send(message_id=answer.pk) is True
-    assert message_send(message_id=answer.pk) is False  # already sent: nothing twice
+    assert message_send(message_pk=answer.pk) is True
+    assert message_send(message_pk=answer.pk) is False  # already sent: nothing twice
 
     assert len(mail.outbox) == 1
     raw = mail.outbox[0].message()
@@ -289,5 +289,5 @@ def test_an_internal_note_is_never_mailed():
     staff = get_user_model().objects.create_user("agent")
     note = ticket_staff_reply(ticket=ticket, author=staff, body_text="社内メモ", internal=True)
 
-    assert message_send(message_id=note.pk) is False
+    assert message_send(message_pk=note.pk) is False
     assert mail.outbox == []
