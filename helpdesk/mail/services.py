@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from celery import signature
 from django.conf import settings
@@ -259,7 +260,7 @@ def _process_conversation(inbound: InboundMail, parsed: ParsedMail) -> ProcessRe
     now = timezone.now()
     # The SLA clock starts when the mail reached us, not when a worker got to it.
     received_at = inbound.received_at
-    common = {
+    common: dict[str, Any] = {
         "received_at": received_at,
         "body_text": parsed.text,
         "body_html": parsed.html,
@@ -326,7 +327,7 @@ def _process_bounce(inbound: InboundMail, parsed: ParsedMail, reason: str) -> Pr
         if bounce is not None and bounce.original_message_id
         else None
     )
-    if original is None:
+    if bounce is None or original is None:
         return _finish(
             inbound,
             status=InboundMail.Status.IGNORED,

@@ -11,6 +11,7 @@ import mimetypes
 import re
 import unicodedata
 from pathlib import PurePath
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -114,7 +115,7 @@ class AttachmentsField(forms.Field):
                         params={"name": name},
                     )
                 )
-            elif uploaded.size > self.max_bytes:
+            elif (uploaded.size or 0) > self.max_bytes:
                 errors.append(
                     ValidationError(
                         _(
@@ -124,7 +125,7 @@ class AttachmentsField(forms.Field):
                         code="too_large",
                         params={
                             "name": name,
-                            "size": _megabytes(uploaded.size, round_up=True),
+                            "size": _megabytes(uploaded.size or 0, round_up=True),
                             "limit": _megabytes(self.max_bytes),
                         },
                     )
@@ -155,7 +156,7 @@ class NormalisedEmailField(forms.EmailField):
     """An email field that accepts full-width input such as ``ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ``."""
 
     def to_python(self, value) -> str:
-        return _normalise(super().to_python(value)).lower()
+        return _normalise(super().to_python(value) or "").lower()
 
 
 class InquiryForm(forms.Form):
@@ -229,7 +230,7 @@ class InquiryForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].describe_limits()
+        cast(AttachmentsField, self.fields["attachments"]).describe_limits()
         for field in self.fields.values():
             if field.required:
                 field.widget.attrs["aria-required"] = "true"
@@ -265,5 +266,5 @@ class ReplyForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].describe_limits()
+        cast(AttachmentsField, self.fields["attachments"]).describe_limits()
         self.fields["body"].widget.attrs["aria-required"] = "true"

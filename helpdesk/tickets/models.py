@@ -145,6 +145,10 @@ class Ticket(models.Model):
         related_name="follow_ups",
     )
 
+    # Not a column: ``ticket_open`` sets it on the ticket it returns, so its callers have the
+    # first message without another query.
+    opening_message: Message
+
     class Meta:
         ordering = ["-received_at"]
         verbose_name = _("ticket")

@@ -62,9 +62,10 @@ class Command(BaseCommand):
             self.stderr.write(f"ingest_email: temporary failure, try again later: {error}")
             sys.exit(EX_TEMPFAIL)
         if options["json"]:
-            inbound = result.inbound if stored.created else stored.inbound
-            action = result.action if stored.created else "duplicate"
-            ticket = result.ticket if stored.created else inbound.ticket
+            if stored.created and result is not None:
+                inbound, action, ticket = result.inbound, result.action, result.ticket
+            else:
+                inbound, action, ticket = stored.inbound, "duplicate", stored.inbound.ticket
             self.stdout.write(
                 json.dumps(
                     {
