@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 
 from helpdesk.celery import app as celery_app
 from helpdesk.tickets.deadlines import tickets_sla_recompute, tickets_sla_sweep
@@ -18,12 +17,12 @@ from helpdesk.tickets.services import (
     ticket_change_priority,
     ticket_change_status,
     ticket_customer_reply,
-    ticket_open,
     ticket_staff_reply,
 )
 from sla.calendars import business_clock
 from sla.services import closure_day_remove, closure_day_save
 from sla.timers import first_response_on_time
+from tests.factories import StaffFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 JST = ZoneInfo("Asia/Tokyo")
@@ -35,21 +34,12 @@ def jst(*parts: int) -> datetime.datetime:
 
 def open_at(moment: datetime.datetime, *, priority: str = "normal") -> Ticket:
     with time_machine.travel(moment, tick=False):
-        return ticket_open(
-            channel="web",
-            requester_email="Yamada@Example.JP",
-            requester_name="山田 太郎",
-            organization_name="株式会社テスト",
-            subject="ログインできません",
-            body_text="パスワードを入れても入れません。",
-            priority=priority,
-            acknowledge=False,
-        )
+        return TicketFactory(requester_email="Yamada@Example.JP", priority=priority)
 
 
 @pytest.fixture
 def staff():
-    return get_user_model().objects.create_user("agent", password="x", is_staff=True)
+    return StaffFactory()
 
 
 def test_opening_sets_first_response_and_resolution_deadlines_from_receipt():

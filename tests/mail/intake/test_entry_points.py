@@ -14,7 +14,7 @@ from helpdesk.mail.models import InboundMail
 from helpdesk.mail.services import mail_gateway_token_create, mail_process
 from helpdesk.tickets.models import Message, Ticket
 from tests.conftest import ROOT, database_url_for_subprocess
-from tests.intake.conftest import japanese_mail
+from tests.mail.intake.conftest import japanese_mail
 
 
 def pipe(raw: bytes, *arguments: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail as django_mail
 from django.utils import timezone
 
@@ -13,7 +12,8 @@ from helpdesk.mail.models import InboundMail
 from helpdesk.mail.services import mail_process, mail_reprocess, mail_store
 from helpdesk.tickets.models import Contact, Message, Ticket
 from helpdesk.tickets.services import ticket_change_status, ticket_staff_reply
-from tests.intake.conftest import japanese_mail
+from tests.factories import StaffFactory
+from tests.mail.intake.conftest import japanese_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def open_by_mail(**overrides) -> Ticket:
 
 
 def staff_answer(ticket: Ticket) -> Message:
-    staff = get_user_model().objects.create_user("agent", is_staff=True)
+    staff = StaffFactory()
     return ticket_staff_reply(ticket=ticket, author=staff, body_text="ご回答いたします。")
 
 
@@ -267,7 +267,7 @@ def test_reprocess_mail_command_processes_quarantined_mail_again(settings):
 def test_the_sla_clock_starts_when_the_mail_arrived_not_when_it_was_processed():
     import time_machine
 
-    from tests.intake.conftest import japanese_mail as mail
+    from tests.mail.intake.conftest import japanese_mail as mail
 
     arrived = datetime.datetime(2026, 11, 25, 16, 50, tzinfo=datetime.UTC)  # 01:50 JST Thu
     with time_machine.travel(arrived, tick=False):

@@ -3,7 +3,6 @@
 from smtplib import SMTPServerDisconnected
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail as django_mail
 from django.core.mail import EmailMessage
 
@@ -11,7 +10,8 @@ from helpdesk.mail.services import mail_process, mail_store
 from helpdesk.tickets.models import Message
 from helpdesk.tickets.outbound import message_send
 from helpdesk.tickets.services import ticket_staff_reply
-from tests.intake.conftest import japanese_mail
+from tests.factories import StaffFactory
+from tests.mail.intake.conftest import japanese_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def answered():
         enqueue=False,
     )
     ticket = mail_process(inbound_pk=stored.inbound.pk).ticket
-    staff = get_user_model().objects.create_user("agent", is_staff=True)
+    staff = StaffFactory()
     answer = ticket_staff_reply(
         ticket=ticket, author=staff, body_text="設定画面から再発行できます。"
     )
