@@ -33,6 +33,8 @@ run: install
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	mkdir -p var test-artifacts
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -42,6 +44,7 @@ format: install
 
 # Speed against the goals and peers of the issues; the intake run needs PostgreSQL and Redis.
 bench: install
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_clock.py
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_intake.py
 

@@ -142,15 +142,12 @@ def mail_html_only(rng: random.Random) -> bytes:
 def mail_with_attachments(rng: random.Random) -> bytes:
     if rng.random() < 0.25:
         return build.alternative_with_inline_image()
-    disposition = rng.choice(
-        [
-            "attachment; filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.pdf",
-            b'attachment; filename="'
-            + build.b_word(build.jis("御見積書①.pdf"), "ISO-2022-JP")
-            + b'"',
-            b'attachment; filename="' + "ソフト表.xlsx".encode("cp932") + b'"',
-        ]
-    )
+    dispositions: list[str | bytes] = [
+        "attachment; filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.pdf",
+        b'attachment; filename="' + build.b_word(build.jis("御見積書①.pdf"), "ISO-2022-JP") + b'"',
+        b'attachment; filename="' + "ソフト表.xlsx".encode("cp932") + b'"',
+    ]
+    disposition = rng.choice(dispositions)
     parts = [build.plain_part(japanese_text(rng, rng.randint(2, 10)).encode())]
     for _ in range(rng.randint(1, 3)):
         content = rng.randbytes(rng.randint(2_000, 30_000))

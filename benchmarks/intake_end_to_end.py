@@ -18,6 +18,9 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
+import psycopg
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "helpdesk_bench"
 
@@ -35,6 +38,14 @@ def generated_mails(count: int) -> list[bytes]:
         )
         mails.append(message.as_bytes())
     return mails
+
+
+def _count(database: psycopg.Connection, query: str) -> int:
+    """The single number a ``SELECT count(...)`` returns."""
+    row = database.execute(query).fetchone()
+    if row is None:
+        raise RuntimeError(f"no row from {query!r}")
+    return int(row[0])
 
 
 def _environment(postgres_base: str, redis_base: str) -> dict[str, str]:
@@ -89,9 +100,6 @@ def _free_port() -> int:
 
 
 def run_end_to_end_benchmark(count: int, *, postgres_base: str, redis_base: str) -> dict:
-    import psycopg
-    import redis
-
     admin_url = f"{postgres_base}/postgres"
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
@@ -133,6 +141,7 @@ def run_end_to_end_benchmark(count: int, *, postgres_base: str, redis_base: str)
     )
     database = psycopg.connect(environment["DATABASE_URL"], autocommit=True)
     try:
+        assert gateway.stdout is not None  # opened as a pipe above
         gateway.stdout.readline()  # "SMTP gateway listening on …"
         _wait_for_port(port)
         mails = generated_mails(count)
@@ -143,7 +152,7 @@ def run_end_to_end_benchmark(count: int, *, postgres_base: str, redis_base: str)
                     client.sendmail("c@customer.example.jp", ["support@helpdesk.example.jp"], raw)
 
         def tickets() -> int:
-            return database.execute("SELECT count(*) FROM tickets_ticket").fetchone()[0]
+            return _count(database, "SELECT count(*) FROM tickets_ticket")
 
         chunks = [mails[index::4] for index in range(4)]
         started = time.perf_counter()
@@ -158,10 +167,11 @@ def run_end_to_end_benchmark(count: int, *, postgres_base: str, redis_base: str)
         cpu = {"gateway": _cpu_seconds(gateway.pid), "worker": _cpu_seconds(worker.pid)}
 
         def acknowledgements_sent() -> int:
-            return database.execute(
+            return _count(
+                database,
                 "SELECT count(*) FROM tickets_message "
-                "WHERE is_automatic AND delivery_status = 'sent'"
-            ).fetchone()[0]
+                "WHERE is_automatic AND delivery_status = 'sent'",
+            )
 
         while acknowledgements_sent() < created and time.perf_counter() < deadline:
             time.sleep(0.05)
@@ -171,13 +181,12 @@ def run_end_to_end_benchmark(count: int, *, postgres_base: str, redis_base: str)
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(send, chunks))
         time.sleep(2)
-        stored = database.execute("SELECT count(*) FROM mail_inboundmail").fetchone()[0]
-        messages = database.execute(
-            "SELECT count(*) FROM tickets_message WHERE kind = 'inbound'"
-        ).fetchone()[0]
-        distinct = database.execute(
-            "SELECT count(DISTINCT message_id) FROM tickets_message WHERE kind = 'inbound'"
-        ).fetchone()[0]
+        stored = _count(database, "SELECT count(*) FROM mail_inboundmail")
+        messages = _count(database, "SELECT count(*) FROM tickets_message WHERE kind = 'inbound'")
+        distinct = _count(
+            database,
+            "SELECT count(DISTINCT message_id) FROM tickets_message WHERE kind = 'inbound'",
+        )
         return {
             "mails": count,
             "smtp_accept_seconds": accepted_at - started,

@@ -227,7 +227,7 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["beat"],
     },
     "sla-sweep": {
-        "task": "sla.tasks.sla_sweep_task",
+        "task": "helpdesk.tickets.tasks.tickets_sla_sweep_task",
         "schedule": 60.0,
     },
     "outbox-requeue": {

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from .caching import ProcessCache
 from .clock import BusinessClock
+from .models import ClosureDay
 
 
 def parse_windows(specs: list[str]) -> tuple[tuple[datetime.time, datetime.time], ...]:
@@ -32,8 +33,6 @@ def parse_windows(specs: list[str]) -> tuple[tuple[datetime.time, datetime.time]
 
 
 def build_business_clock() -> BusinessClock:
-    from .models import ClosureDay
-
     closures = dict(ClosureDay.objects.values_list("date", "reason"))
     return BusinessClock(
         tz=settings.SLA_TIME_ZONE,

@@ -34,6 +34,20 @@ class Priority(models.TextChoices):
     LOW = "low", _("low")
 
 
+class Category(models.TextChoices):
+    """What an inquiry is about: the customer picks one; a policy may target one."""
+
+    HOWTO = "howto", _("How to use the service")
+    ACCOUNT = "account", _("Login and account")
+    BILLING = "billing", _("Billing and contract")
+    BUG = "bug", _("Something is not working")
+    OTHER = "other", _("Other")
+
+
+# A timer warns once this share of its target has been consumed, unless a policy says otherwise.
+DEFAULT_WARNING_PERCENT = 75
+
+
 class SlaPolicy(models.Model):
     """Response and resolution targets in business minutes (one business day = 360).
 
@@ -44,6 +58,7 @@ class SlaPolicy(models.Model):
     category = models.CharField(
         _("category"),
         max_length=50,
+        choices=Category.choices,
         blank=True,
         default="",
         help_text=_("Leave empty for the policy that applies to every category."),
@@ -52,7 +67,7 @@ class SlaPolicy(models.Model):
     next_response_minutes = models.PositiveIntegerField(_("next response target (minutes)"))
     resolution_minutes = models.PositiveIntegerField(_("resolution target (minutes)"))
     warning_percent = models.PositiveSmallIntegerField(
-        _("warning at (percent of target)"), default=75
+        _("warning at (percent of target)"), default=DEFAULT_WARNING_PERCENT
     )
 
     class Meta:

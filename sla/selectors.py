@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from .caching import ProcessCache
-from .models import DEFAULT_POLICY_MINUTES, Priority, SlaPolicy
+from .models import DEFAULT_POLICY_MINUTES, DEFAULT_WARNING_PERCENT, Priority, SlaPolicy
 
 
 @dataclass(frozen=True)
@@ -57,5 +57,5 @@ def sla_targets_for(*, priority: str, category: str = "") -> Targets:
     targets = policies.get((priority, category)) or policies.get((priority, ""))
     if targets is None:
         first, following, resolution = DEFAULT_POLICY_MINUTES[Priority(priority)]
-        return Targets(first * 60, following * 60, resolution * 60, 75)
+        return Targets(first * 60, following * 60, resolution * 60, DEFAULT_WARNING_PERCENT)
     return targets

@@ -1,22 +1,25 @@
 """Writes for the business calendar. Every change to closures goes through here, so every
-process rebuilds its clock (and, later, open tickets' deadlines follow)."""
+process rebuilds its clock and open tickets' deadlines follow."""
 
 from __future__ import annotations
 
 import datetime
 
+from celery import signature
 from django.db import transaction
 
 from .calendars import calendar_changed
-from .models import ClosureDay
+from .models import DEFAULT_POLICY_MINUTES, DEFAULT_WARNING_PERCENT, ClosureDay, SlaPolicy
+
+# The tickets app sits above sla and owns the task that moves open tickets' deadlines; sla
+# names it instead of importing it, so the app graph stays one way (tickets -> sla).
+TICKETS_SLA_RECOMPUTE_TASK = "helpdesk.tickets.tasks.tickets_sla_recompute_task"
 
 
 def _closures_changed() -> None:
     """Every process rebuilds its clock, and open tickets' deadlines move (from a worker)."""
-    from .tasks import tickets_sla_recompute_task
-
     calendar_changed()
-    tickets_sla_recompute_task.delay()
+    signature(TICKETS_SLA_RECOMPUTE_TASK).delay()
 
 
 @transaction.atomic
@@ -45,8 +48,6 @@ def closure_day_remove(*, date: datetime.date) -> bool:
 
 def sla_policy_seed_defaults() -> int:
     """Create the default policy for each priority that has none; returns how many it made."""
-    from .models import DEFAULT_POLICY_MINUTES, SlaPolicy
-
     created_count = 0
     for priority, (first, following, resolution) in DEFAULT_POLICY_MINUTES.items():
         _policy, created = SlaPolicy.objects.get_or_create(
@@ -56,7 +57,7 @@ def sla_policy_seed_defaults() -> int:
                 "first_response_minutes": first,
                 "next_response_minutes": following,
                 "resolution_minutes": resolution,
-                "warning_percent": 75,
+                "warning_percent": DEFAULT_WARNING_PERCENT,
             },
         )
         created_count += created

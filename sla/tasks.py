@@ -1,5 +1,8 @@
-"""Periodic upkeep of the business calendar and the tickets' SLA timers. Thin: each task calls
-one service."""
+"""Periodic upkeep of the business calendar. Thin: each task calls one service.
+
+The tasks that move tickets' SLA state (the sweep, the recompute after a closure changed) live
+in ``helpdesk.tickets.tasks``: they work on tickets, and sla sits below tickets.
+"""
 
 from celery import shared_task
 from django.utils import timezone
@@ -11,22 +14,3 @@ from .calendars import business_clock
 def calendar_refresh_task() -> None:
     """Keep this worker's calendar fresh and its year tables built before they are needed."""
     business_clock().next_open(timezone.now())
-
-
-@shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def tickets_sla_recompute_task() -> None:
-    """After a closure day changed: move every open ticket's deadlines (in batches)."""
-    from helpdesk.tickets.deadlines import tickets_recompute_sla
-
-    tickets_recompute_sla()
-
-
-@shared_task(ignore_result=True)
-def sla_sweep_task() -> None:
-    """Every minute: tickets whose warning or breach instant has come get their new state."""
-    from helpdesk.tickets.deadlines import ticket_sla_sweep
-
-    # A bounded number of batches per run; the next run picks up whatever is left.
-    for _batch in range(50):
-        if ticket_sla_sweep() == 0:
-            break

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from .clock import BusinessClock
 from .selectors import Targets
 
+RESOLUTION, FIRST_RESPONSE, NEXT_RESPONSE = "resolution", "first_response", "next_response"
+
 
 @dataclass(frozen=True)
 class RunningTimer:
@@ -33,15 +35,13 @@ def _running_timers(ticket, clock: BusinessClock, targets: Targets) -> list[Runn
         return []
     received = clock.position(ticket.received_at)
     paused_total = ticket.paused_business_seconds
-    timers = [RunningTimer("resolution", received, targets.resolution, paused_total)]
+    timers = [RunningTimer(RESOLUTION, received, targets.resolution, paused_total)]
     if ticket.first_responded_at is None:
-        timers.append(
-            RunningTimer("first_response", received, targets.first_response, paused_total)
-        )
+        timers.append(RunningTimer(FIRST_RESPONSE, received, targets.first_response, paused_total))
     elif ticket.next_response_started_at is not None:
         timers.append(
             RunningTimer(
-                "next_response",
+                NEXT_RESPONSE,
                 clock.position(ticket.next_response_started_at),
                 targets.next_response,
                 paused_total - ticket.next_response_pause_offset,
@@ -61,12 +61,17 @@ def timers_refresh(
         current_pause = max(0, now_position - clock.position(ticket.sla_paused_since))
     timers = _running_timers(ticket, clock, targets)
 
+    # A timer that stopped keeps its last deadline (the first response's stays on record),
+    # except the next-response one: with no customer message waiting there is none.
+    ticket.next_response_due = None
     for timer in timers:
         due = clock.instant_at_position(timer.start_position + timer.target + timer.paused)
-        setattr(ticket, f"{timer.name}_due", due)
-    running_names = {timer.name for timer in timers}
-    if "next_response" not in running_names:
-        ticket.next_response_due = None
+        if timer.name == RESOLUTION:
+            ticket.resolution_due = due
+        elif timer.name == FIRST_RESPONSE:
+            ticket.first_response_due = due
+        else:
+            ticket.next_response_due = due
 
     received = clock.position(ticket.received_at)
     end_position = clock.position(ticket.resolved_at) if ticket.resolved_at else now_position

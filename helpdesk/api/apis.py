@@ -8,8 +8,8 @@ from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.mail.parse import dry_run_summary
 from helpdesk.mail.services import mail_store
+from helpdesk.mail.summary import dry_run_summary
 
 from .authentication import GatewayTokenAuthentication
 

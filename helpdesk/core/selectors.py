@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from helpdesk.celery import app
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -38,8 +40,6 @@ def _database_probe() -> str:
 
 
 def _broker_probe() -> str:
-    from helpdesk.celery import app
-
     with app.connection_for_write() as broker:
         broker.ensure_connection(max_retries=1, timeout=2)
     # The scheme only: the URL may carry a password.

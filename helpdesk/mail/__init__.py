@@ -1,1 +1,3 @@
-"""Mail: building and sending what the desk writes to customers (``outbound``)."""
+"""Mail intake: every way a customer's mail reaches the desk (SMTP/LMTP gateway, MTA pipe,
+HTTP endpoint, IMAP), stored raw first, then decoded, classified, threaded and turned into
+tickets and messages. The mail the desk sends lives with the tickets (``tickets.outbound``)."""

@@ -67,7 +67,7 @@ class InboundMailAdmin(admin.ModelAdmin):
     @admin.action(description=_("Process the selected quarantined or failed mails again"))
     def reprocess(self, request, queryset):
         for inbound in queryset.filter(status__in=["quarantined", "failed"]):
-            result = mail_reprocess(inbound_id=inbound.pk)
+            result = mail_reprocess(inbound_pk=inbound.pk)
             self.message_user(
                 request,
                 gettext("#%(id)s: %(status)s, %(action)s")

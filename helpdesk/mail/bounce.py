@@ -15,6 +15,11 @@ from typing import Any
 from .headers import parse_message_ids
 
 
+def is_daemon_address(address: str) -> bool:
+    """MAILER-DAEMON or postmaster: the senders of delivery reports."""
+    return address.strip().strip("<>").partition("@")[0].lower() in ("mailer-daemon", "postmaster")
+
+
 @dataclass(frozen=True)
 class BounceInfo:
     original_message_id: str = ""

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from .bounce import is_daemon_address
 from .headers import parameter_text, parse_parameters
-
-if TYPE_CHECKING:  # parse imports this module to build the dry-run summary
-    from .parse import ParsedMail
+from .parse import ParsedMail
 
 INQUIRY, REPLY, AUTO_REPLY, BOUNCE, BULK, INVALID = (
     "inquiry",
@@ -44,11 +42,6 @@ _AUTO_REPLY_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _NO_REPLY_LOCAL_PARTS = {"mailerdaemon", "postmaster", "noreply", "donotreply"}
-
-
-def is_daemon_address(address: str) -> bool:
-    """MAILER-DAEMON or postmaster: the senders of delivery reports."""
-    return address.strip().strip("<>").partition("@")[0].lower() in ("mailer-daemon", "postmaster")
 
 
 def is_no_reply_address(address: str) -> bool:

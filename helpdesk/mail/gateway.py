@@ -99,7 +99,7 @@ class IntakeHandler:
         raw = envelope.original_content or b""
         loop = asyncio.get_running_loop()
         try:
-            inbound_id = await loop.run_in_executor(
+            inbound_pk = await loop.run_in_executor(
                 self.executor, self.store, raw, self.source, envelope, session.peer
             )
         except MailTooLarge:
@@ -108,7 +108,7 @@ class IntakeHandler:
             logger.exception("could not store an incoming mail; answering 451")
             reply = "451 4.3.0 Temporary failure storing the message, please retry"
         else:
-            reply = f"250 2.0.0 OK stored as {inbound_id}"
+            reply = f"250 2.0.0 OK stored as {inbound_pk}"
         if isinstance(server, LMTP):
             # LMTP answers DATA once per recipient; the mail is stored once for all of them.
             return "\r\n".join([reply] * max(1, len(envelope.rcpt_tos)))

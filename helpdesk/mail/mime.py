@@ -148,7 +148,7 @@ class MimeWalker:
             content_type = default_type
         # Not get_payload(): it re-decodes 8-bit bytes with the declared charset and "replace",
         # destroying exactly the bytes whose charset lies.
-        payload = part._payload
+        payload = part._payload  # type: ignore[attr-defined]  # the stdlib keeps it private
         if isinstance(payload, list):
             if content_type in _FIELD_REPORT_TYPES:
                 self._field_report(payload, content_type, headers)

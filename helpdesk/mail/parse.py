@@ -17,8 +17,7 @@ from email.parser import BytesParser
 from email.policy import compat32
 from typing import Any
 
-from .bounce import BounceInfo, bounce_info, looks_like_bounce_text
-from .classify import INVALID, classify, is_daemon_address
+from .bounce import BounceInfo, bounce_info, is_daemon_address, looks_like_bounce_text
 from .headers import (
     decode_header_value,
     normalise_whitespace,
@@ -238,40 +237,3 @@ def ticket_reference(subject: str, *, prefix: str) -> str:
     pattern = rf"\[\s*{re.escape(prefix)}\s*-\s*(\d{{1,12}})\s*\]"
     match = re.search(pattern, unicodedata.normalize("NFKC", subject), re.IGNORECASE)
     return f"{prefix}-{int(match.group(1)):06d}" if match else ""
-
-
-def _invalid(reason: str) -> dict[str, Any]:
-    return {
-        "kind": INVALID,
-        "sender": "",
-        "sender_name": "",
-        "subject": "",
-        "text": "",
-        "attachments": [],
-        "reason": reason,
-    }
-
-
-def dry_run_summary(
-    raw: bytes, *, our_domain: str = "helpdesk.example.jp", reference_prefix: str = "NP"
-) -> dict[str, Any]:
-    """What intake would make of ``raw`` (``ingest_email --dry-run --json``); never raises."""
-    try:
-        parsed = parse_mail(raw, our_domain=our_domain, reference_prefix=reference_prefix)
-        classification = classify(parsed)
-    except NotAMail as error:
-        return _invalid(error.reason)
-    except Exception as error:  # the dry run must answer for any input, even a parser bug
-        return _invalid(f"unexpected error while parsing: {type(error).__name__}: {error}")
-    return {
-        "kind": classification.kind,
-        "sender": parsed.sender,
-        "sender_name": parsed.sender_name,
-        "subject": parsed.subject,
-        "text": parsed.text,
-        "attachments": [
-            {"filename": item.filename, "content_type": item.content_type, "size": item.size}
-            for item in parsed.attachments
-        ],
-        "reason": classification.reason,
-    }

@@ -11,7 +11,9 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from celery import signature
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -32,6 +34,10 @@ from .classify import classify, is_no_reply_address
 from .models import InboundMail, MailGatewayToken
 from .parse import NotAMail, ParsedMail, parse_mail
 from .threading import reopen_allowed, ticket_for_mail
+
+# The task module imports this one (tasks call services), so the service names its task
+# instead of importing it.
+MAIL_PROCESS_TASK = "helpdesk.mail.tasks.mail_process_task"
 
 logger = logging.getLogger(__name__)
 
@@ -72,15 +78,13 @@ def header_message_id(raw: bytes) -> str:
     return f"<{text}>" if text else ""
 
 
-def _enqueue_processing(inbound_id: int) -> None:
-    from .tasks import mail_process_task
-
+def _enqueue_processing(inbound_pk: int) -> None:
     try:
-        mail_process_task.delay(inbound_id)
+        signature(MAIL_PROCESS_TASK).delay(inbound_pk)
     except Exception:
         # The mail is stored; the periodic sweep of stuck mail will enqueue it again.
         logger.warning(
-            "could not enqueue inbound mail %s; the sweep will retry", inbound_id, exc_info=True
+            "could not enqueue inbound mail %s; the sweep will retry", inbound_pk, exc_info=True
         )
 
 
@@ -194,12 +198,12 @@ def _relax_commit_durability() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def mail_process(*, inbound_id: int) -> ProcessResult:
+def mail_process(*, inbound_pk: int) -> ProcessResult:
     """Parse, classify, thread and act on one stored mail; a second call does nothing."""
     # A failed attempt rolls all of this back; the task then counts it (mail_attempt_failed).
     with transaction.atomic():
         _relax_commit_durability()
-        inbound = InboundMail.objects.select_for_update().get(pk=inbound_id)
+        inbound = InboundMail.objects.select_for_update().get(pk=inbound_pk)
         if inbound.status != InboundMail.Status.RECEIVED:
             return ProcessResult(inbound, InboundMail.Action.DUPLICATE, inbound.ticket)
         inbound.attempts += 1
@@ -256,7 +260,7 @@ def _process_conversation(inbound: InboundMail, parsed: ParsedMail) -> ProcessRe
     now = timezone.now()
     # The SLA clock starts when the mail reached us, not when a worker got to it.
     received_at = inbound.received_at
-    common = {
+    common: dict[str, Any] = {
         "received_at": received_at,
         "body_text": parsed.text,
         "body_html": parsed.html,
@@ -323,7 +327,7 @@ def _process_bounce(inbound: InboundMail, parsed: ParsedMail, reason: str) -> Pr
         if bounce is not None and bounce.original_message_id
         else None
     )
-    if original is None:
+    if bounce is None or original is None:
         return _finish(
             inbound,
             status=InboundMail.Status.IGNORED,
@@ -355,16 +359,16 @@ def _process_bounce(inbound: InboundMail, parsed: ParsedMail, reason: str) -> Pr
     )
 
 
-def mail_attempt_failed(*, inbound_id: int, error: BaseException) -> None:
+def mail_attempt_failed(*, inbound_pk: int, error: BaseException) -> None:
     """Count a failed processing attempt and keep its error, for the operator to see."""
-    InboundMail.objects.filter(pk=inbound_id, status=InboundMail.Status.RECEIVED).update(
+    InboundMail.objects.filter(pk=inbound_pk, status=InboundMail.Status.RECEIVED).update(
         attempts=F("attempts") + 1, reason=f"{type(error).__name__}: {error}"[:5000]
     )
 
 
-def mail_quarantine(*, inbound_id: int, reason: str) -> None:
+def mail_quarantine(*, inbound_pk: int, reason: str) -> None:
     """After the last retry: keep the mail, say why, and let an operator reprocess it."""
-    InboundMail.objects.filter(pk=inbound_id, status=InboundMail.Status.RECEIVED).update(
+    InboundMail.objects.filter(pk=inbound_pk, status=InboundMail.Status.RECEIVED).update(
         status=InboundMail.Status.QUARANTINED,
         action=InboundMail.Action.QUARANTINED,
         reason=reason[:5000],
@@ -372,15 +376,15 @@ def mail_quarantine(*, inbound_id: int, reason: str) -> None:
     )
 
 
-def mail_reprocess(*, inbound_id: int) -> ProcessResult:
+def mail_reprocess(*, inbound_pk: int) -> ProcessResult:
     """Put a quarantined or failed mail back to ``received`` and process it again."""
     updated = InboundMail.objects.filter(
-        pk=inbound_id,
+        pk=inbound_pk,
         status__in=[InboundMail.Status.QUARANTINED, InboundMail.Status.FAILED],
     ).update(status=InboundMail.Status.RECEIVED, action="", reason="")
-    if not updated and not InboundMail.objects.filter(pk=inbound_id).exists():
-        raise InboundMail.DoesNotExist(f"no inbound mail #{inbound_id}")
-    return mail_process(inbound_id=inbound_id)
+    if not updated and not InboundMail.objects.filter(pk=inbound_pk).exists():
+        raise InboundMail.DoesNotExist(f"no inbound mail #{inbound_pk}")
+    return mail_process(inbound_pk=inbound_pk)
 
 
 def mail_gateway_token_create(*, name: str) -> str:

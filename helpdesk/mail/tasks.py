@@ -7,6 +7,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from .imap import imap_poll, parse_mailbox_url
+from .models import ImapMailboxState
 from .selectors import inbound_stuck_ids
 from .services import mail_attempt_failed, mail_process, mail_quarantine
 
@@ -14,19 +16,19 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=5)
-def mail_process_task(self, inbound_id: int) -> None:
+def mail_process_task(self, inbound_pk: int) -> None:
     try:
-        mail_process(inbound_id=inbound_id)
+        mail_process(inbound_pk=inbound_pk)
     except Exception as error:
-        mail_attempt_failed(inbound_id=inbound_id, error=error)
+        mail_attempt_failed(inbound_pk=inbound_pk, error=error)
         if self.request.retries >= self.max_retries:
             logger.exception(
                 "inbound mail %s quarantined after %s attempts",
-                inbound_id,
+                inbound_pk,
                 self.request.retries + 1,
             )
             mail_quarantine(
-                inbound_id=inbound_id,
+                inbound_pk=inbound_pk,
                 reason=f"processing failed {self.request.retries + 1} times: "
                 f"{type(error).__name__}: {error}",
             )
@@ -38,17 +40,14 @@ def mail_process_task(self, inbound_id: int) -> None:
 def mail_requeue_stuck_task() -> int:
     """Every few minutes: mails still ``received`` long after storage go back on the queue."""
     stuck = inbound_stuck_ids(older_than_seconds=settings.MAIL_STUCK_AFTER_SECONDS)
-    for inbound_id in stuck:
-        mail_process_task.delay(inbound_id)
+    for inbound_pk in stuck:
+        mail_process_task.delay(inbound_pk)
     return len(stuck)
 
 
 @shared_task(ignore_result=True, soft_time_limit=240, time_limit=300)
 def imap_poll_task() -> None:
     """Every minute: fetch new mail from each configured IMAP mailbox."""
-    from .imap import imap_poll, parse_mailbox_url
-    from .models import ImapMailboxState
-
     for url in settings.IMAP_MAILBOXES:
         config = parse_mailbox_url(url, processed_folder=settings.IMAP_PROCESSED_FOLDER)
         try:

@@ -11,6 +11,7 @@ import mimetypes
 import re
 import unicodedata
 from pathlib import PurePath
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -20,14 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from helpdesk.tickets.services import AttachmentInput
-
-CATEGORY_CHOICES = [
-    ("howto", _("How to use the service")),
-    ("account", _("Login and account")),
-    ("billing", _("Billing and contract")),
-    ("bug", _("Something is not working")),
-    ("other", _("Other")),
-]
+from sla.models import Category
 
 # Digits, spaces, hyphens, parentheses and a leading plus, after full-width characters (which
 # Japanese keyboards often produce) were folded to their ASCII forms.
@@ -121,7 +115,7 @@ class AttachmentsField(forms.Field):
                         params={"name": name},
                     )
                 )
-            elif uploaded.size > self.max_bytes:
+            elif (uploaded.size or 0) > self.max_bytes:
                 errors.append(
                     ValidationError(
                         _(
@@ -131,7 +125,7 @@ class AttachmentsField(forms.Field):
                         code="too_large",
                         params={
                             "name": name,
-                            "size": _megabytes(uploaded.size, round_up=True),
+                            "size": _megabytes(uploaded.size or 0, round_up=True),
                             "limit": _megabytes(self.max_bytes),
                         },
                     )
@@ -162,7 +156,7 @@ class NormalisedEmailField(forms.EmailField):
     """An email field that accepts full-width input such as ``ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ``."""
 
     def to_python(self, value) -> str:
-        return _normalise(super().to_python(value)).lower()
+        return _normalise(super().to_python(value) or "").lower()
 
 
 class InquiryForm(forms.Form):
@@ -197,7 +191,7 @@ class InquiryForm(forms.Form):
     )
     category = forms.ChoiceField(
         label=_("Category"),
-        choices=[("", _("Please choose")), *CATEGORY_CHOICES],
+        choices=[("", _("Please choose")), *Category.choices],
         error_messages={
             "required": _("Please choose a category."),
             "invalid_choice": _("Please choose a category from the list."),
@@ -236,7 +230,7 @@ class InquiryForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].describe_limits()
+        cast(AttachmentsField, self.fields["attachments"]).describe_limits()
         for field in self.fields.values():
             if field.required:
                 field.widget.attrs["aria-required"] = "true"
@@ -272,5 +266,5 @@ class ReplyForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].describe_limits()
+        cast(AttachmentsField, self.fields["attachments"]).describe_limits()
         self.fields["body"].widget.attrs["aria-required"] = "true"

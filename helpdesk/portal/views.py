@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -28,8 +31,10 @@ from .services import RateLimited, inquiry_submit, ticket_reply_submit
 
 SESSION_TICKET_KEY = "portal_inquiry_ticket_id"
 
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 
-def _origin_only_referrer(response: HttpResponse) -> HttpResponse:
+
+def _origin_only_referrer(response: ResponseT) -> ResponseT:
     """The page's URL holds the key to the ticket: it must never travel in a Referer header.
 
     ``strict-origin`` sends at most ``https://host/``, to no one more. Not ``no-referrer``: under

@@ -7,16 +7,22 @@ staff-only download view that checks the admin's view permission.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from .downloads import attachment_download_response
 from .models import Attachment, Contact, Message, Organization, Ticket
 from .selectors import attachment_get
+
+if TYPE_CHECKING:  # the stubs' helper types exist only where the dev tools are installed
+    from django_stubs_ext import StrOrPromise
 
 ATTACHMENT_DOWNLOAD_URL_NAME = "tickets_attachment_download"
 
@@ -52,7 +58,7 @@ class MessageInline(admin.StackedInline):
         return False
 
     @admin.display(description=_("attachments"))
-    def attachment_links(self, message: Message) -> str:
+    def attachment_links(self, message: Message) -> SafeString | StrOrPromise:
         return format_html_join(
             ", ",
             '<a href="{}">{}</a>',

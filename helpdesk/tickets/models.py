@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sla.models import Priority
+from sla.models import Category, Priority
 
 
 class Organization(models.Model):
@@ -91,7 +91,7 @@ class Ticket(models.Model):
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
-    category = models.CharField(_("category"), max_length=50, blank=True)
+    category = models.CharField(_("category"), max_length=50, choices=Category.choices, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     requester = models.ForeignKey(
         Contact, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="tickets"
@@ -144,6 +144,10 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="follow_ups",
     )
+
+    # Not a column: ``ticket_open`` sets it on the ticket it returns, so its callers have the
+    # first message without another query.
+    opening_message: Message
 
     class Meta:
         ordering = ["-received_at"]

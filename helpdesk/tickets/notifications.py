@@ -12,7 +12,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from helpdesk.mail.outbound import (
+from sla.calendars import business_clock
+
+from .access import ticket_access_token_issue, ticket_access_token_revoke
+from .models import Message, Ticket
+from .outbound import (
     SEND_ERRORS,
     message_delivery_failed,
     message_delivery_sent,
@@ -21,10 +25,6 @@ from helpdesk.mail.outbound import (
     outbound_subject,
     outbound_threading,
 )
-from sla.calendars import business_clock
-
-from .access import ticket_access_token_issue, ticket_access_token_revoke
-from .models import Message, Ticket
 from .selectors import ticket_acknowledgement_get, ticket_first_inbound_message
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from .models import Message, Ticket
 
 
 def outbox_overdue(*, older_than_seconds: int, limit: int = 200) -> tuple[list, list]:
-    """``([(ticket_id, language)], [message_id])`` owed for longer than the given time."""
+    """``([(ticket_id, language)], [message_pk])`` owed for longer than the given time."""
     cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
     acknowledgements = list(
         Ticket.objects.filter(acknowledgement_pending=True, created_at__lt=cutoff)

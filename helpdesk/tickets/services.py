@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from sla.calendars import business_clock
 from sla.models import Priority
-from sla.selectors import sla_targets_for
-from sla.timers import timers_refresh
 
+from .deadlines import now_in_seconds, ticket_sla_refresh
 from .models import (
     Attachment,
     Contact,
@@ -26,15 +24,7 @@ from .models import (
     ReferenceCounter,
     Ticket,
 )
-
-SLA_FIELDS = [
-    "first_response_due",
-    "next_response_due",
-    "resolution_due",
-    "business_seconds_consumed",
-    "sla_state",
-    "next_escalation_at",
-]
+from .tasks import message_send_task, ticket_acknowledge_task
 
 
 @dataclass(frozen=True)
@@ -44,21 +34,6 @@ class AttachmentInput:
     filename: str
     content_type: str
     content: bytes
-
-
-def now_in_seconds() -> datetime.datetime:
-    """Now, in whole seconds: the business clock counts seconds."""
-    return timezone.now().replace(microsecond=0)
-
-
-def ticket_sla_refresh(ticket: Ticket, *, now: datetime.datetime | None = None) -> None:
-    """Recompute the ticket's deadlines and SLA state in place (the caller saves)."""
-    timers_refresh(
-        ticket,
-        clock=business_clock(),
-        targets=sla_targets_for(priority=ticket.priority, category=ticket.category),
-        now=now or now_in_seconds(),
-    )
 
 
 def ticket_reference_allocate() -> tuple[int, str]:
@@ -215,8 +190,6 @@ def ticket_open(
     ticket.opening_message = message  # for callers that need it without another query
     # An address our mail is known to bounce from gets no acknowledgement (it would bounce).
     if will_acknowledge:
-        from .tasks import ticket_acknowledge_task
-
         # robust: a broker outage must not turn a stored inquiry into an error page.
         transaction.on_commit(
             lambda: ticket_acknowledge_task.delay(ticket.pk, language),
@@ -316,8 +289,6 @@ def ticket_staff_reply(
     ticket_sla_refresh(ticket, now=now)
     ticket.save()
     if not internal:
-        from .tasks import message_send_task
-
         transaction.on_commit(lambda: message_send_task.delay(message.pk), robust=True)
     return message
 

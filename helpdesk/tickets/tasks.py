@@ -1,33 +1,41 @@
 """Background work on tickets: thin tasks that load by id and call a service.
 
-Both tasks are idempotent (a redelivered task sends nothing twice), so they run with late
+The send tasks are idempotent (a redelivered task sends nothing twice), so they run with late
 acknowledgement and retry with exponential backoff on delivery errors, up to a cap; the last
-failure is recorded on the Message for staff to see.
+failure is recorded on the Message for staff to see. The SLA tasks keep every open ticket's
+deadlines and state current; sla schedules them by name (sla sits below tickets).
 """
 
 from __future__ import annotations
 
-from smtplib import SMTPException
+from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
-from helpdesk.mail.outbound import message_send
-
+from .deadlines import tickets_sla_recompute, tickets_sla_sweep
 from .notifications import ticket_acknowledge
+from .outbound import SEND_ERRORS, message_send
+from .outbox import outbox_overdue
 
-RETRY_ON = (SMTPException, OSError, ConnectionError)
-MAX_RETRIES = 5
+# Every task that mails a customer retries the same way: on delivery errors, with backoff, at
+# most SEND_MAX_RETRIES times; the last attempt marks the Message failed.
+SEND_MAX_RETRIES = 5
+SEND_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "autoretry_for": SEND_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": SEND_MAX_RETRIES,
+    "acks_late": True,
+    "ignore_result": True,
+}
+
+# A bounded number of sweep batches per run; the next run picks up whatever is left.
+SWEEP_MAX_BATCHES = 50
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=RETRY_ON,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=MAX_RETRIES,
-    acks_late=True,
-    ignore_result=True,
-)
+@shared_task(**SEND_TASK_OPTIONS)
 def ticket_acknowledge_task(self, ticket_id: int, language: str | None = None) -> None:
     """Tell the customer we received their inquiry and by when to expect a reply."""
     ticket_acknowledge(
@@ -37,31 +45,33 @@ def ticket_acknowledge_task(self, ticket_id: int, language: str | None = None) -
     )
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=RETRY_ON,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=MAX_RETRIES,
-    acks_late=True,
-    ignore_result=True,
-)
-def message_send_task(self, message_id: int) -> None:
+@shared_task(**SEND_TASK_OPTIONS)
+def message_send_task(self, message_pk: int) -> None:
     """Mail a staff answer to the customer."""
-    message_send(message_id=message_id, final_attempt=self.request.retries >= self.max_retries)
+    message_send(message_pk=message_pk, final_attempt=self.request.retries >= self.max_retries)
 
 
 @shared_task(ignore_result=True)
 def outbox_requeue_task() -> None:
     """Every few minutes: enqueue again the mail whose task was lost (see outbox.py)."""
-    from django.conf import settings
-
-    from .outbox import outbox_overdue
-
     acknowledgements, answers = outbox_overdue(
         older_than_seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS
     )
     for ticket_id, language in acknowledgements:
         ticket_acknowledge_task.delay(ticket_id, language)
-    for message_id in answers:
-        message_send_task.delay(message_id)
+    for message_pk in answers:
+        message_send_task.delay(message_pk)
+
+
+@shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def tickets_sla_recompute_task() -> None:
+    """After a closure day changed: move every open ticket's deadlines (in batches)."""
+    tickets_sla_recompute()
+
+
+@shared_task(ignore_result=True)
+def tickets_sla_sweep_task() -> None:
+    """Every minute: tickets whose warning or breach instant has come get their new state."""
+    for _batch in range(SWEEP_MAX_BATCHES):
+        if tickets_sla_sweep() == 0:
+            break

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpdesk.mail import parse
+from helpdesk.mail import summary as summary_module
 from helpdesk.mail.classify import Classification, classify, is_no_reply_address
-from helpdesk.mail.parse import dry_run_summary, parse_mail
+from helpdesk.mail.parse import parse_mail
+from helpdesk.mail.summary import dry_run_summary
 
 from . import fixtures
 
@@ -213,7 +214,7 @@ def test_dry_run_turns_an_unexpected_parser_error_into_invalid(monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(parse, "parse_mail", broken)
+    monkeypatch.setattr(summary_module, "parse_mail", broken)
     summary = dry_run_summary(fixtures.list_mail())
     assert (summary["kind"], summary["reason"]) == (
         "invalid",

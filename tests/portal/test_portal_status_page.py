@@ -17,9 +17,9 @@ from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.services import (
     AttachmentInput,
     ticket_change_status,
-    ticket_open,
     ticket_staff_reply,
 )
+from tests.factories import TicketFactory
 
 JST = ZoneInfo("Asia/Tokyo")
 pytestmark = pytest.mark.django_db
@@ -30,18 +30,11 @@ def text_of(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def open_ticket(
-    subject: str = "請求書の宛名を変更したい", email: str = "hanako@example.jp", **extra
-):
-    return ticket_open(
-        channel="web",
-        requester_email=email,
-        requester_name="佐藤 花子",
-        subject=subject,
-        body_text="請求書の宛名を新しい社名に変更してください。",
-        acknowledge=False,
-        **extra,
-    )
+class InvoiceTicketFactory(TicketFactory):
+    requester_email = "hanako@example.jp"
+    requester_name = "佐藤 花子"
+    subject = "請求書の宛名を変更したい"
+    body_text = "請求書の宛名を新しい社名に変更してください。"
 
 
 @pytest.fixture
@@ -58,7 +51,7 @@ def wednesday_morning():
 
 @pytest.fixture
 def ticket():
-    return open_ticket(
+    return InvoiceTicketFactory(
         attachments=[AttachmentInput("請求書.pdf", "application/pdf", b"%PDF-1.4 invoice")]
     )
 
@@ -110,7 +103,9 @@ def test_a_revoked_token_is_404(client, token):
 
 
 def test_another_tickets_token_never_shows_this_ticket(client, ticket, token):
-    other = open_ticket(subject="別の会社の問い合わせ", email="someone@other.example")
+    other = InvoiceTicketFactory(
+        subject="別の会社の問い合わせ", requester_email="someone@other.example"
+    )
     other_token = ticket_access_token_issue(ticket=other)
 
     page = text_of(client.get(f"/t/{other_token}/"))
@@ -252,8 +247,8 @@ def test_an_attachment_downloads_as_a_file_with_its_japanese_name(client, ticket
 
 
 def test_an_attachment_of_another_ticket_is_404_even_with_a_valid_token(client, token):
-    other = open_ticket(
-        email="someone@other.example",
+    other = InvoiceTicketFactory(
+        requester_email="someone@other.example",
         attachments=[AttachmentInput("secret.txt", "text/plain", b"other company's data")],
     )
     foreign = Attachment.objects.get(message__ticket=other)

@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import models
 
-from helpdesk.mail.outbound import message_send
 from helpdesk.tickets.models import Message, TicketAccessToken
 from helpdesk.tickets.notifications import ticket_acknowledge
-from helpdesk.tickets.services import ticket_customer_reply, ticket_open, ticket_staff_reply
+from helpdesk.tickets.outbound import message_send
+from helpdesk.tickets.services import ticket_customer_reply, ticket_staff_reply
 from helpdesk.tickets.tasks import message_send_task, ticket_acknowledge_task
+from tests.factories import StaffFactory, TicketFactory
 
 JST = ZoneInfo("Asia/Tokyo")
 pytestmark = pytest.mark.django_db
@@ -38,14 +38,7 @@ def _site_and_media(settings, tmp_path):
 def saturday_ticket():
     """An inquiry on Saturday 2026-11-28 09:00 JST: normal priority, due Monday 17:00."""
     with time_machine.travel(datetime.datetime(2026, 11, 28, 9, 0, tzinfo=JST), tick=False):
-        return ticket_open(
-            channel="web",
-            requester_email="taro.yamada@example.jp",
-            requester_name="山田 太郎",
-            subject="ログインできません",
-            body_text="パスワードを入れてもログインできません。",
-            acknowledge=False,
-        )
+        return TicketFactory(requester_email="taro.yamada@example.jp")
 
 
 @pytest.fixture
@@ -137,14 +130,7 @@ def test_an_english_inquiry_gets_an_english_mail(saturday_ticket):
 
 
 def test_a_mailed_inquiry_is_answered_in_its_thread():
-    ticket = ticket_open(
-        channel="mail",
-        requester_email="customer@example.jp",
-        subject="請求書について",
-        body_text="本文",
-        message_id="<abc.123@mail.example.jp>",
-        acknowledge=False,
-    )
+    ticket = TicketFactory(channel="mail", message_id="<abc.123@mail.example.jp>")
 
     ticket_acknowledge(ticket_id=ticket.pk)
 
@@ -155,13 +141,7 @@ def test_a_mailed_inquiry_is_answered_in_its_thread():
 
 
 def test_a_long_subject_with_a_line_break_still_gets_an_acknowledgement():
-    ticket = ticket_open(
-        channel="mail",
-        requester_email="customer@example.jp",
-        subject="長い件名\n" + "あ" * 300,
-        body_text="本文",
-        acknowledge=False,
-    )
+    ticket = TicketFactory(channel="mail", subject="長い件名\n" + "あ" * 300)
 
     ticket_acknowledge(ticket_id=ticket.pk)
 
@@ -244,13 +224,8 @@ def test_no_mail_to_an_address_known_to_bounce(saturday_ticket):
 
 
 def test_a_staff_answer_is_mailed_in_the_customers_thread():
-    ticket = ticket_open(
-        channel="mail",
-        requester_email="customer@example.jp",
-        subject="請求書について",
-        body_text="本文",
-        message_id="<first@mail.example.jp>",
-        acknowledge=False,
+    ticket = TicketFactory(
+        channel="mail", subject="請求書について", message_id="<first@mail.example.jp>"
     )
     ticket_customer_reply(
         ticket=ticket,
@@ -259,13 +234,13 @@ def test_a_staff_answer_is_mailed_in_the_customers_thread():
         message_id="<second@mail.example.jp>",
         references="<first@mail.example.jp>",
     )
-    staff = get_user_model().objects.create_user("agent")
+    staff = StaffFactory()
     answer = ticket_staff_reply(
         ticket=ticket, author=staff, body_text="ご連絡ありがとうございます。"
     )
 
-    assert message_send(message_id=answer.pk) is True
-    assert message_send(message_id=answer.pk) is False  # already sent: nothing twice
+    assert message_send(message_pk=answer.pk) is True
+    assert message_send(message_pk=answer.pk) is False  # already sent: nothing twice
 
     assert len(mail.outbox) == 1
     raw = mail.outbox[0].message()
@@ -282,12 +257,9 @@ def test_a_staff_answer_is_mailed_in_the_customers_thread():
 
 
 def test_an_internal_note_is_never_mailed():
-    ticket = ticket_open(
-        channel="web", requester_email="c@example.jp", subject="件名", body_text="本文",
-        acknowledge=False,
-    )  # fmt: skip
-    staff = get_user_model().objects.create_user("agent")
+    ticket = TicketFactory()
+    staff = StaffFactory()
     note = ticket_staff_reply(ticket=ticket, author=staff, body_text="社内メモ", internal=True)
 
-    assert message_send(message_id=note.pk) is False
+    assert message_send(message_pk=note.pk) is False
     assert mail.outbox == []

@@ -4,14 +4,14 @@ import datetime
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.core import mail as django_mail
 from django.utils import timezone
 
 from helpdesk.celery import app as celery_app
 from helpdesk.tickets.models import Message, Ticket
-from helpdesk.tickets.services import ticket_open, ticket_staff_reply
+from helpdesk.tickets.services import ticket_staff_reply
 from helpdesk.tickets.tasks import outbox_requeue_task
+from tests.factories import StaffFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +24,9 @@ def eager_tasks():
     celery_app.conf.task_always_eager = previous
 
 
-def open_ticket(**overrides) -> Ticket:
+def open_ticket(*, acknowledge: bool = True, **overrides) -> Ticket:
     # In a test transaction on_commit never fires: exactly like a lost enqueue.
-    return ticket_open(
-        channel="web",
-        requester_email="sato@customer.example.jp",
-        subject="請求書の件",
-        body_text="再発行をお願いします。",
-        **overrides,
-    )
+    return TicketFactory(acknowledge=acknowledge, **overrides)
 
 
 def test_an_acknowledgement_whose_task_was_lost_is_sent_by_the_sweep(eager_tasks):
@@ -63,7 +57,7 @@ def test_no_acknowledgement_is_owed_when_none_was_asked_for():
 
 def test_a_staff_answer_whose_task_was_lost_is_sent_by_the_sweep(eager_tasks):
     ticket = open_ticket(acknowledge=False)
-    staff = get_user_model().objects.create_user("agent", is_staff=True)
+    staff = StaffFactory()
     answer = ticket_staff_reply(ticket=ticket, author=staff, body_text="再発行しました。")
     assert answer.delivery_status == "queued"
 

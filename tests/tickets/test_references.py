@@ -6,18 +6,12 @@ import pytest
 from django.db import connection, connections, transaction
 
 from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.services import ticket_open
 from tests.conftest import service_missing
+from tests.factories import TicketFactory
 
 
 def open_one(index: int) -> Ticket:
-    return ticket_open(
-        channel="web",
-        requester_email=f"customer{index}@example.jp",
-        subject=f"問い合わせ {index}",
-        body_text="本文",
-        acknowledge=False,
-    )
+    return TicketFactory(requester_email=f"customer{index}@example.jp")
 
 
 @pytest.mark.django_db

@@ -9,21 +9,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 
 from helpdesk.celery import app as celery_app
-from helpdesk.tickets.deadlines import ticket_sla_sweep, tickets_recompute_sla
+from helpdesk.tickets.deadlines import tickets_sla_recompute, tickets_sla_sweep
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import (
     ticket_change_priority,
     ticket_change_status,
     ticket_customer_reply,
-    ticket_open,
     ticket_staff_reply,
 )
 from sla.calendars import business_clock
 from sla.services import closure_day_remove, closure_day_save
 from sla.timers import first_response_on_time
+from tests.factories import StaffFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 JST = ZoneInfo("Asia/Tokyo")
@@ -35,21 +34,12 @@ def jst(*parts: int) -> datetime.datetime:
 
 def open_at(moment: datetime.datetime, *, priority: str = "normal") -> Ticket:
     with time_machine.travel(moment, tick=False):
-        return ticket_open(
-            channel="web",
-            requester_email="Yamada@Example.JP",
-            requester_name="山田 太郎",
-            organization_name="株式会社テスト",
-            subject="ログインできません",
-            body_text="パスワードを入れても入れません。",
-            priority=priority,
-            acknowledge=False,
-        )
+        return TicketFactory(requester_email="Yamada@Example.JP", priority=priority)
 
 
 @pytest.fixture
 def staff():
-    return get_user_model().objects.create_user("agent", password="x", is_staff=True)
+    return StaffFactory()
 
 
 def test_opening_sets_first_response_and_resolution_deadlines_from_receipt():
@@ -93,7 +83,7 @@ def test_a_reply_over_lunch_to_a_noon_deadline_is_on_time(staff):
     assert ticket.first_response_due == jst(2026, 11, 25, 12, 0)
 
     with time_machine.travel(jst(2026, 11, 25, 12, 30), tick=False):
-        assert ticket_sla_sweep() == 1  # the 11:45 warning fired
+        assert tickets_sla_sweep() == 1  # the 11:45 warning fired
         ticket.refresh_from_db()
         assert ticket.sla_state == "warning"
         # Late only one business second after the target: 13:00:01, not 12:00:01.
@@ -109,17 +99,17 @@ def test_sweep_moves_a_ticket_to_warning_then_breach_at_the_right_second():
     assert ticket.next_escalation_at == jst(2026, 11, 25, 10, 45)
 
     with time_machine.travel(jst(2026, 11, 25, 10, 44, 59), tick=False):
-        assert ticket_sla_sweep() == 0
+        assert tickets_sla_sweep() == 0
     with time_machine.travel(jst(2026, 11, 25, 10, 45), tick=False):
-        assert ticket_sla_sweep() == 1
+        assert tickets_sla_sweep() == 1
     ticket.refresh_from_db()
     assert ticket.sla_state == "warning"
     assert ticket.next_escalation_at == jst(2026, 11, 25, 11, 0, 1)
 
     with time_machine.travel(jst(2026, 11, 25, 11, 0), tick=False):
-        assert ticket_sla_sweep() == 0  # exactly at the deadline is still on time
+        assert tickets_sla_sweep() == 0  # exactly at the deadline is still on time
     with time_machine.travel(jst(2026, 11, 25, 11, 0, 1), tick=False):
-        assert ticket_sla_sweep() == 1
+        assert tickets_sla_sweep() == 1
     ticket.refresh_from_db()
     assert ticket.sla_state == "breached"
     # The resolution timer (360 minutes) still has its own warning ahead: 10:00 + 270 min.
@@ -180,7 +170,7 @@ def test_resolving_stops_the_clock_and_reopening_resumes_it(staff):
     resolution_due = ticket.resolution_due
 
     with time_machine.travel(jst(2026, 12, 10, 11, 0), tick=False):
-        assert ticket_sla_sweep() == 0
+        assert tickets_sla_sweep() == 0
         ticket.refresh_from_db()
         assert ticket.sla_state == "ok"
         assert ticket.resolution_due == resolution_due
@@ -223,7 +213,7 @@ def test_a_closure_added_while_a_ticket_is_open_moves_its_deadlines():
 
     with time_machine.travel(jst(2026, 11, 25, 12, 5), tick=False):
         closure_day_remove(date=datetime.date(2026, 11, 27))
-        tickets_recompute_sla()
+        tickets_sla_recompute()
     ticket.refresh_from_db()
     assert ticket.resolution_due == jst(2026, 12, 1, 17, 0)
 
@@ -234,7 +224,7 @@ def test_recompute_works_in_batches_and_skips_resolved_tickets(staff):
     ticket_change_status(ticket=tickets[0], status="resolved")
     with time_machine.travel(jst(2026, 11, 25, 12, 0), tick=False):
         closure_day_save(date=datetime.date(2026, 11, 26), reason="臨時休業")
-        refreshed = tickets_recompute_sla(batch_size=2)
+        refreshed = tickets_sla_recompute(batch_size=2)
     assert refreshed == 4
     for minute, ticket in enumerate(tickets[1:], start=1):
         ticket.refresh_from_db()

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from helpdesk.mail.parse import dry_run_summary
 from helpdesk.mail.services import MailTooLarge, mail_process, mail_store
+from helpdesk.mail.summary import dry_run_summary
 
 EX_DATAERR = 65
 EX_TEMPFAIL = 75
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             sys.exit(EX_DATAERR)
         try:
             stored = mail_store(raw=raw, source="pipe", enqueue=not options["json"])
-            result = mail_process(inbound_id=stored.inbound.pk) if options["json"] else None
+            result = mail_process(inbound_pk=stored.inbound.pk) if options["json"] else None
         except MailTooLarge as error:
             self.stderr.write(f"ingest_email: {error}")
             sys.exit(EX_DATAERR)
@@ -62,9 +62,10 @@ class Command(BaseCommand):
             self.stderr.write(f"ingest_email: temporary failure, try again later: {error}")
             sys.exit(EX_TEMPFAIL)
         if options["json"]:
-            inbound = result.inbound if stored.created else stored.inbound
-            action = result.action if stored.created else "duplicate"
-            ticket = result.ticket if stored.created else inbound.ticket
+            if stored.created and result is not None:
+                inbound, action, ticket = result.inbound, result.action, result.ticket
+            else:
+                inbound, action, ticket = stored.inbound, "duplicate", stored.inbound.ticket
             self.stdout.write(
                 json.dumps(
                     {

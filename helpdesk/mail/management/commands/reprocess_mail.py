@@ -14,16 +14,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         failures = 0
-        for inbound_id in options["ids"]:
+        for inbound_pk in options["ids"]:
             try:
-                result = mail_reprocess(inbound_id=inbound_id)
+                result = mail_reprocess(inbound_pk=inbound_pk)
             except InboundMail.DoesNotExist:
-                self.stderr.write(f"#{inbound_id}: no such inbound mail")
+                self.stderr.write(f"#{inbound_pk}: no such inbound mail")
                 failures += 1
                 continue
             ticket = result.ticket.reference if result.ticket else "-"
             self.stdout.write(
-                f"#{inbound_id}: {result.inbound.status} {result.action or '-'} {ticket} "
+                f"#{inbound_pk}: {result.inbound.status} {result.action or '-'} {ticket} "
                 f"{result.inbound.reason}".rstrip()
             )
         if failures:

@@ -19,8 +19,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from helpdesk.tickets.models import Message, Ticket
-from helpdesk.tickets.selectors import ticket_last_inbound_message
+from .models import Message, Ticket
+from .selectors import ticket_last_inbound_message
 
 logger = logging.getLogger(__name__)
 
@@ -143,13 +143,13 @@ def _staff_reply_prepare(message_pk: int) -> Message | None:
         return message
 
 
-def message_send(*, message_id: int, final_attempt: bool = False) -> bool:
+def message_send(*, message_pk: int, final_attempt: bool = False) -> bool:
     """Send a staff answer by mail. Idempotent: a message already sent is not sent again.
 
-    ``message_id`` is the Message's primary key. Returns whether a mail went out; raises one
-    of ``SEND_ERRORS`` when delivery failed, for the task to retry.
+    Returns whether a mail went out; raises one of ``SEND_ERRORS`` when delivery failed, for
+    the task to retry.
     """
-    message = _staff_reply_prepare(message_id)
+    message = _staff_reply_prepare(message_pk)
     if message is None:
         return False
     body = render_to_string(

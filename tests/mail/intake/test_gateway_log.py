@@ -11,7 +11,7 @@ import time
 import pytest
 
 from helpdesk.mail.gateway import build_controller
-from tests.intake.conftest import free_port
+from tests.mail.intake.conftest import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

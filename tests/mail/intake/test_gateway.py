@@ -7,7 +7,7 @@ from django.db import OperationalError
 
 from helpdesk.mail.gateway import build_controller
 from helpdesk.mail.models import InboundMail
-from tests.intake.conftest import free_port, japanese_mail, self_signed_certificate
+from tests.mail.intake.conftest import free_port, japanese_mail, self_signed_certificate
 
 
 def test_a_mail_to_an_accepted_address_is_stored_before_the_250(gateway):

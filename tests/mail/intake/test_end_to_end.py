@@ -7,7 +7,7 @@ import pytest
 from helpdesk.mail.models import InboundMail
 from helpdesk.tickets.models import Ticket
 from tests.conftest import wait_for
-from tests.intake.conftest import japanese_mail
+from tests.mail.intake.conftest import japanese_mail
 
 pytestmark = pytest.mark.services
 

@@ -14,7 +14,7 @@ from helpdesk.mail.models import InboundMail
 from helpdesk.mail.services import mail_gateway_token_create, mail_process
 from helpdesk.tickets.models import Message, Ticket
 from tests.conftest import ROOT, database_url_for_subprocess
-from tests.intake.conftest import japanese_mail
+from tests.mail.intake.conftest import japanese_mail
 
 
 def pipe(raw: bytes, *arguments: str) -> str:
@@ -48,8 +48,8 @@ def test_the_same_mail_by_smtp_pipe_and_http_becomes_one_message(gateway):
 
     assert result["action"] == "duplicate"
     inbound = InboundMail.objects.get()
-    mail_process(inbound_id=inbound.pk)
-    mail_process(inbound_id=inbound.pk)
+    mail_process(inbound_pk=inbound.pk)
+    mail_process(inbound_pk=inbound.pk)
     assert Ticket.objects.count() == 1
     assert Message.objects.filter(message_id="<three-ways@customer.example.jp>").count() == 1
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail as django_mail
 from django.utils import timezone
 
@@ -13,14 +12,15 @@ from helpdesk.mail.models import InboundMail
 from helpdesk.mail.services import mail_process, mail_reprocess, mail_store
 from helpdesk.tickets.models import Contact, Message, Ticket
 from helpdesk.tickets.services import ticket_change_status, ticket_staff_reply
-from tests.intake.conftest import japanese_mail
+from tests.factories import StaffFactory
+from tests.mail.intake.conftest import japanese_mail
 
 pytestmark = pytest.mark.django_db
 
 
 def ingest(raw: bytes) -> InboundMail:
     stored = mail_store(raw=raw, source="pipe", enqueue=False)
-    return mail_process(inbound_id=stored.inbound.pk).inbound
+    return mail_process(inbound_pk=stored.inbound.pk).inbound
 
 
 def open_by_mail(**overrides) -> Ticket:
@@ -30,7 +30,7 @@ def open_by_mail(**overrides) -> Ticket:
 
 
 def staff_answer(ticket: Ticket) -> Message:
-    staff = get_user_model().objects.create_user("agent", is_staff=True)
+    staff = StaffFactory()
     return ticket_staff_reply(ticket=ticket, author=staff, body_text="ご回答いたします。")
 
 
@@ -213,20 +213,20 @@ def test_no_acknowledgement_to_no_reply_addresses(django_capture_on_commit_callb
 
 def test_garbage_is_quarantined_with_a_reason_and_can_be_reprocessed():
     stored = mail_store(raw=b"\x00\x01\x02\x03 not a mail at all", source="pipe", enqueue=False)
-    result = mail_process(inbound_id=stored.inbound.pk)
+    result = mail_process(inbound_pk=stored.inbound.pk)
     assert result.inbound.status == "quarantined"
     assert result.inbound.reason.startswith("not a mail")
     assert bytes(InboundMail.objects.get().raw) == b"\x00\x01\x02\x03 not a mail at all"
 
-    again = mail_reprocess(inbound_id=stored.inbound.pk)
+    again = mail_reprocess(inbound_pk=stored.inbound.pk)
     assert again.inbound.status == "quarantined"
     assert again.inbound.attempts == 2
 
 
 def test_processing_twice_does_nothing_the_second_time():
     stored = mail_store(raw=japanese_mail(), source="pipe", enqueue=False)
-    mail_process(inbound_id=stored.inbound.pk)
-    second = mail_process(inbound_id=stored.inbound.pk)
+    mail_process(inbound_pk=stored.inbound.pk)
+    second = mail_process(inbound_pk=stored.inbound.pk)
     assert second.action == "duplicate"
     assert Ticket.objects.count() == 1
 
@@ -234,7 +234,7 @@ def test_processing_twice_does_nothing_the_second_time():
 def test_no_acknowledgement_to_a_null_envelope_sender(django_capture_on_commit_callbacks):
     stored = mail_store(raw=japanese_mail(), source="smtp", envelope_sender="", enqueue=False)
     with django_capture_on_commit_callbacks() as callbacks:
-        result = mail_process(inbound_id=stored.inbound.pk)
+        result = mail_process(inbound_pk=stored.inbound.pk)
     assert result.action == "created"
     assert callbacks == []
 
@@ -267,7 +267,7 @@ def test_reprocess_mail_command_processes_quarantined_mail_again(settings):
 def test_the_sla_clock_starts_when_the_mail_arrived_not_when_it_was_processed():
     import time_machine
 
-    from tests.intake.conftest import japanese_mail as mail
+    from tests.mail.intake.conftest import japanese_mail as mail
 
     arrived = datetime.datetime(2026, 11, 25, 16, 50, tzinfo=datetime.UTC)  # 01:50 JST Thu
     with time_machine.travel(arrived, tick=False):
@@ -275,7 +275,7 @@ def test_the_sla_clock_starts_when_the_mail_arrived_not_when_it_was_processed():
             raw=mail(subject=""), source="smtp", envelope_sender="a@b.jp", enqueue=False
         )
     with time_machine.travel(arrived + datetime.timedelta(hours=9), tick=False):
-        ticket = mail_process(inbound_id=stored.inbound.pk).ticket
+        ticket = mail_process(inbound_pk=stored.inbound.pk).ticket
     assert ticket.received_at == arrived
     assert ticket.messages.get().created_at == arrived
     assert ticket.subject == "(件名なし)"

@@ -3,15 +3,15 @@
 from smtplib import SMTPServerDisconnected
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail as django_mail
 from django.core.mail import EmailMessage
 
-from helpdesk.mail.outbound import message_send
 from helpdesk.mail.services import mail_process, mail_store
 from helpdesk.tickets.models import Message
+from helpdesk.tickets.outbound import message_send
 from helpdesk.tickets.services import ticket_staff_reply
-from tests.intake.conftest import japanese_mail
+from tests.factories import StaffFactory
+from tests.mail.intake.conftest import japanese_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ def answered():
         source="pipe",
         enqueue=False,
     )
-    ticket = mail_process(inbound_id=stored.inbound.pk).ticket
-    staff = get_user_model().objects.create_user("agent", is_staff=True)
+    ticket = mail_process(inbound_pk=stored.inbound.pk).ticket
+    staff = StaffFactory()
     answer = ticket_staff_reply(
         ticket=ticket, author=staff, body_text="設定画面から再発行できます。"
     )
@@ -33,7 +33,7 @@ def answered():
 
 def test_a_staff_answer_carries_threading_headers_the_tag_and_utf8(answered):
     ticket, answer = answered
-    assert message_send(message_id=answer.pk) is True
+    assert message_send(message_pk=answer.pk) is True
 
     sent = django_mail.outbox[-1]
     answer.refresh_from_db()
@@ -49,13 +49,13 @@ def test_a_staff_answer_carries_threading_headers_the_tag_and_utf8(answered):
     assert answer.delivery_status == "sent"
 
     # Sent once: a redelivered task does nothing.
-    assert message_send(message_id=answer.pk) is False
+    assert message_send(message_pk=answer.pk) is False
     assert len([m for m in django_mail.outbox if m.subject == sent.subject]) == 1
 
 
 def test_the_customers_reply_to_our_answer_lands_on_the_same_ticket(answered):
     ticket, answer = answered
-    message_send(message_id=answer.pk)
+    message_send(message_pk=answer.pk)
     answer.refresh_from_db()
     stored = mail_store(
         raw=japanese_mail(
@@ -66,7 +66,7 @@ def test_the_customers_reply_to_our_answer_lands_on_the_same_ticket(answered):
         source="pipe",
         enqueue=False,
     )
-    assert mail_process(inbound_id=stored.inbound.pk).ticket == ticket
+    assert mail_process(inbound_pk=stored.inbound.pk).ticket == ticket
 
 
 def test_a_failed_send_stays_queued_until_the_last_retry_then_shows_on_the_ticket(
@@ -79,12 +79,12 @@ def test_a_failed_send_stays_queued_until_the_last_retry_then_shows_on_the_ticke
 
     monkeypatch.setattr(EmailMessage, "send", refuse)
     with pytest.raises(SMTPServerDisconnected):
-        message_send(message_id=answer.pk)
+        message_send(message_pk=answer.pk)
     answer.refresh_from_db()
     assert answer.delivery_status == "queued"
 
     with pytest.raises(SMTPServerDisconnected):
-        message_send(message_id=answer.pk, final_attempt=True)
+        message_send(message_pk=answer.pk, final_attempt=True)
     answer.refresh_from_db()
     assert answer.delivery_status == "failed"
     assert "mail server went away" in answer.delivery_error

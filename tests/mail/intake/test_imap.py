@@ -17,7 +17,7 @@ from imapclient import IMAPClient
 from helpdesk.mail.imap import imap_poll, parse_mailbox_url
 from helpdesk.mail.models import ImapMailboxState, InboundMail
 from tests.conftest import service_missing
-from tests.intake.conftest import free_port, japanese_mail, self_signed_certificate
+from tests.mail.intake.conftest import free_port, japanese_mail, self_signed_certificate
 
 DOVECOT = "/usr/sbin/dovecot"
 
