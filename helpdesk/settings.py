@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "helpdesk.portal",
     "helpdesk.mail",
     "helpdesk.api",
+    "helpdesk.reports",
 ]
 
 MIDDLEWARE = [

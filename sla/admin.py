@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 
-from .models import ClosureDay, MaintenanceWindow, SlaPolicy
+from .models import ClosureDay, MaintenanceWindow, Outage, SlaPolicy
 from .selectors import sla_policies_changed
 from .services import closure_day_remove, closure_day_save
 
@@ -60,3 +60,13 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
     list_filter = ("announced_at",)
     search_fields = ("title", "description")
     date_hierarchy = "starts_at"
+
+
+@admin.register(Outage)
+class OutageAdmin(admin.ModelAdmin):
+    """Outages: the facts availability and service credits are computed from."""
+
+    list_display = ("title", "cause", "started_at", "ended_at", "resolved_by_itself")
+    list_filter = ("cause", "resolved_by_itself", "recorded_by_monitor")
+    search_fields = ("title", "affected_functions", "description")
+    date_hierarchy = "started_at"

@@ -114,3 +114,45 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Outage(models.Model):
+    """A stretch of time the service was down (SLA 2(a), 6): the input of availability.
+
+    Whether it counts as downtime is decided by ``sla.availability``, not stored: the cause
+    class and whether it resolved by itself are the facts; the SLA's exclusions are rules.
+    """
+
+    class Cause(models.TextChoices):
+        OURS = "ours", _("our responsibility")
+        OUTSIDE = "outside", _("outside our control")
+        UNKNOWN = "unknown", _("unknown cause")
+
+    title = models.CharField(_("title"), max_length=200)
+    affected_functions = models.CharField(_("affected functions"), max_length=300, blank=True)
+    cause = models.CharField(_("cause"), max_length=10, choices=Cause.choices)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(
+        _("ended at"), null=True, blank=True, help_text=_("Empty while the outage goes on.")
+    )
+    resolved_by_itself = models.BooleanField(_("resolved by itself"), default=False)
+    description = models.TextField(_("description"), blank=True)
+    # Opened by the monitoring probe rather than by a person (see helpdesk.core.monitoring).
+    recorded_by_monitor = models.BooleanField(_("recorded by the monitor"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("outage")
+        verbose_name_plural = _("outages")
+        indexes = [models.Index(fields=["started_at", "ended_at"], name="outage_period_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gt=models.F("started_at")),
+                name="outage_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.started_at.isoformat()} {self.title}"
