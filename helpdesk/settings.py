@@ -238,6 +238,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpdesk.mail.tasks.imap_poll_task",
         "schedule": 60.0,
     },
+    "daily-backup": {
+        "task": "helpdesk.core.tasks.backup_task",
+        "schedule": crontab(minute=30, hour=env.int("BACKUP_HOUR", default=3)),
+    },
     "closure-calendar-warm": {
         "task": "sla.tasks.calendar_refresh_task",
         "schedule": crontab(minute=5, hour="*/6"),
@@ -306,6 +310,23 @@ IMAP_MAILBOXES = env.list("IMAP_MAILBOXES", default=[])
 IMAP_PROCESSED_FOLDER = env.str("IMAP_PROCESSED_FOLDER", default="")
 # How long a worker process trusts its cached calendar before re-reading closures.
 SLA_CALENDAR_TTL_SECONDS = env.int("SLA_CALENDAR_TTL_SECONDS", default=60)
+
+# Backups (SLA 5(f)): a directory on a second location, e.g. a mounted remote volume.
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+BACKUP_COMPRESSION_LEVEL = env.int("BACKUP_COMPRESSION_LEVEL", default=6)
+BACKUP_RESTORE_JOBS = env.int("BACKUP_RESTORE_JOBS", default=2)
+# `restore --verify` restores into this scratch database (default: <database name>_verify).
+BACKUP_VERIFY_DATABASE = env.str("BACKUP_VERIFY_DATABASE", default="")
+# Tables whose every row is digested in the manifest and compared by `restore --verify`.
+BACKUP_DIGEST_MODELS = [
+    "tickets.Organization",
+    "tickets.Contact",
+    "tickets.Ticket",
+    "tickets.Message",
+    "tickets.Attachment",
+    "mail.InboundMail",
+]
 
 # --- Logging: one line per event, key=value, for the log collector (SLA 5(e)) ---------------
 LOGGING = {
