@@ -238,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpdesk.mail.tasks.imap_poll_task",
         "schedule": 60.0,
     },
+    "announcement-notices": {
+        "task": "helpdesk.tickets.tasks.notices_dispatch_task",
+        # Hourly in the desk's daytime: notices arrive in office hours, never at night.
+        "schedule": crontab(minute=0, hour="9-18"),
+    },
     "daily-backup": {
         "task": "helpdesk.core.tasks.backup_task",
         "schedule": crontab(minute=30, hour=env.int("BACKUP_HOUR", default=3)),
@@ -310,6 +315,18 @@ IMAP_MAILBOXES = env.list("IMAP_MAILBOXES", default=[])
 IMAP_PROCESSED_FOLDER = env.str("IMAP_PROCESSED_FOLDER", default="")
 # How long a worker process trusts its cached calendar before re-reading closures.
 SLA_CALENDAR_TTL_SECONDS = env.int("SLA_CALENDAR_TTL_SECONDS", default=60)
+
+# Announcement notices (SLA 2(a), 2(b), 4): the first this many days ahead, then the day before.
+NOTICE_DAYS_AHEAD = env.int("NOTICE_DAYS_AHEAD", default=7)
+# Contacts without an organization count as active if they wrote within this many days.
+NOTICE_ACTIVE_DAYS = env.int("NOTICE_ACTIVE_DAYS", default=365)
+NOTICE_BATCH_SIZE = env.int("NOTICE_BATCH_SIZE", default=500)
+# Celery rate limit of notice mails per worker process, for the outbound SMTP relay.
+NOTICE_RATE_LIMIT = env.str("NOTICE_RATE_LIMIT", default="60/m")
+NOTICE_REQUEUE_AFTER_SECONDS = env.int("NOTICE_REQUEUE_AFTER_SECONDS", default=3600)
+
+# How many recent incidents the public status page lists.
+STATUS_PAGE_INCIDENTS = env.int("STATUS_PAGE_INCIDENTS", default=10)
 
 # Backups (SLA 5(f)): a directory on a second location, e.g. a mounted remote volume.
 BACKUP_DIR = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))

@@ -10,9 +10,11 @@ from __future__ import annotations
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 
 from helpdesk.mail.outbound import message_send
 
+from .notices import notice_send, notices_plan
 from .notifications import ticket_acknowledge
 
 RETRY_ON = (SMTPException, OSError, ConnectionError)
@@ -54,8 +56,6 @@ def message_send_task(self, message_id: int) -> None:
 @shared_task(ignore_result=True)
 def outbox_requeue_task() -> None:
     """Every few minutes: enqueue again the mail whose task was lost (see outbox.py)."""
-    from django.conf import settings
-
     from .outbox import outbox_overdue
 
     acknowledgements, answers = outbox_overdue(
@@ -65,3 +65,25 @@ def outbox_requeue_task() -> None:
         ticket_acknowledge_task.delay(ticket_id, language)
     for message_id in answers:
         message_send_task.delay(message_id)
+
+
+@shared_task(ignore_result=True)
+def notices_dispatch_task() -> None:
+    """Hourly in the daytime: queue the announcement notices now due, one task per address."""
+    for email in notices_plan():
+        notice_send_task.delay(email)
+
+
+# Rate-limited per worker process: the outbound SMTP relay accepts only so many a minute.
+@shared_task(
+    autoretry_for=RETRY_ON,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=MAX_RETRIES,
+    acks_late=True,
+    ignore_result=True,
+    rate_limit=settings.NOTICE_RATE_LIMIT,
+)
+def notice_send_task(email: str) -> None:
+    """One mail with every notice queued for this address; nothing if already sent."""
+    notice_send(email=email)
