@@ -69,7 +69,7 @@ def test_staff_see_the_months_figures_and_each_credit(staff_client, worked_month
     assert response.status_code == 200
     assert "99.86 %" in page
     assert "43080.0" in page
-    assert "株式会社エー" in page and ">139<" in page
+    assert "株式会社エー" in page and ">100,000<" in page and ">139<" in page
     assert "株式会社ビー" in page and ">348<" in page
     assert 'data-testid="total-credit">487<' in page
     assert "無料の会社" not in page
