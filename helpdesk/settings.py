@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "helpdesk.core.monitoring.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -220,7 +221,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "helpdesk.core.tasks.heartbeat_task",
         "schedule": 60.0,
-        "args": ["beat"],
+        "args": ["worker"],
     },
     "sla-sweep": {
         "task": "sla.tasks.sla_sweep_task",
@@ -242,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpdesk.tickets.tasks.notices_dispatch_task",
         # Hourly in the desk's daytime: notices arrive in office hours, never at night.
         "schedule": crontab(minute=0, hour="9-18"),
+    },
+    "outage-recorder": {
+        "task": "sla.tasks.outage_recorder_task",
+        "schedule": 60.0,
     },
     "daily-backup": {
         "task": "helpdesk.core.tasks.backup_task",
@@ -325,6 +330,19 @@ NOTICE_BATCH_SIZE = env.int("NOTICE_BATCH_SIZE", default=500)
 NOTICE_RATE_LIMIT = env.str("NOTICE_RATE_LIMIT", default="60/m")
 NOTICE_REQUEUE_AFTER_SECONDS = env.int("NOTICE_REQUEUE_AFTER_SECONDS", default=3600)
 
+# Monitoring (SLA 5(e)). /metrics answers this bearer token, or a logged-in staff member.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_CACHE_SECONDS = env.int("METRICS_CACHE_SECONDS", default=15)
+METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=["celery"])
+# /readyz fails when the worker's or beat's heartbeat is older than this, or when the oldest
+# unprocessed inbound mail has waited longer than that.
+READYZ_HEARTBEAT_MAX_AGE_SECONDS = env.int("READYZ_HEARTBEAT_MAX_AGE_SECONDS", default=120)
+READYZ_INBOUND_LAG_SECONDS = env.int("READYZ_INBOUND_LAG_SECONDS", default=900)
+# The optional outage recorder: a beat task probes this URL each minute and opens and closes
+# outage records itself. Off unless OUTAGE_RECORDER_URL is set (e.g. https://desk/readyz).
+OUTAGE_RECORDER_URL = env.str("OUTAGE_RECORDER_URL", default="")
+OUTAGE_RECORDER_FAILURES = env.int("OUTAGE_RECORDER_FAILURES", default=2)
+
 # How many recent incidents the public status page lists.
 STATUS_PAGE_INCIDENTS = env.int("STATUS_PAGE_INCIDENTS", default=10)
 
@@ -345,7 +363,7 @@ BACKUP_DIGEST_MODELS = [
     "mail.InboundMail",
 ]
 
-# --- Logging: one line per event, key=value, for the log collector (SLA 5(e)) ---------------
+# --- Logging: one line per event, JSON in production, for the log collector (SLA 5(e)) -------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -353,8 +371,15 @@ LOGGING = {
         "line": {
             "format": "time=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s",
         },
+        "json": {"()": "helpdesk.core.logformat.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            # Production logs JSON lines; development keeps the readable key=value line.
+            "formatter": env.str("LOG_FORMAT", default="line" if DEBUG else "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -2,9 +2,13 @@
 one service."""
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
+from helpdesk.core.http import http_probe
+
 from .calendars import business_clock
+from .services import outage_monitor_record
 
 
 @shared_task(ignore_result=True)
@@ -30,3 +34,12 @@ def sla_sweep_task() -> None:
     for _batch in range(50):
         if ticket_sla_sweep() == 0:
             break
+
+
+@shared_task(ignore_result=True, expires=50)
+def outage_recorder_task() -> None:
+    """Every minute, if ``OUTAGE_RECORDER_URL`` is set: probe it and keep the outage records."""
+    if not settings.OUTAGE_RECORDER_URL:
+        return
+    ok, detail = http_probe(settings.OUTAGE_RECORDER_URL)
+    outage_monitor_record(ok=ok, detail=f"{settings.OUTAGE_RECORDER_URL}: {detail}")

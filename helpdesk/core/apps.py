@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "helpdesk.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Connects the Celery failure counter and registers the queue-length gauge.
+        from . import monitoring
+
+        monitoring.register()
