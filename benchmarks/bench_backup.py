@@ -31,7 +31,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "helpdesk_bench_backup"
-RESTORED = "helpdesk_bench_restored"
+RESTORED = "helpdesk_bench_backup_restored"
 GOAL_SECONDS = 5 * 60
 SLA_SECONDS = 6 * 3600
 

@@ -345,6 +345,8 @@ OUTAGE_RECORDER_FAILURES = env.int("OUTAGE_RECORDER_FAILURES", default=2)
 
 # How many recent incidents the public status page lists.
 STATUS_PAGE_INCIDENTS = env.int("STATUS_PAGE_INCIDENTS", default=10)
+# The status page's finished months are cached this long (this month never is).
+STATUS_PAGE_CACHE_SECONDS = env.int("STATUS_PAGE_CACHE_SECONDS", default=300)
 
 # Backups (SLA 5(f)): a directory on a second location, e.g. a mounted remote volume.
 BACKUP_DIR = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))

@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from .availability import TARGET, MonthAvailability, month_availability, months_back
@@ -27,6 +28,17 @@ class ServiceStatus:
     target_percent: str
 
 
+def _past_month(*, year: int, month: int) -> MonthAvailability:
+    """A finished month changes only when staff correct a record: cached for a few minutes,
+    so a public page that anyone may reload does not compute twelve months each time."""
+    key = f"sla:status:month:{year:04d}-{month:02d}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = month_availability(year=year, month=month)
+        cache.set(key, figures, settings.STATUS_PAGE_CACHE_SECONDS)
+    return figures
+
+
 def service_status(*, now: datetime.datetime | None = None) -> ServiceStatus:
     now = now or timezone.now()
     today = timezone.localtime(now, timezone.get_default_timezone()).date()
@@ -39,10 +51,9 @@ def service_status(*, now: datetime.datetime | None = None) -> ServiceStatus:
         )
     )
     state = "outage" if current_outages else "maintenance" if current_maintenance else "operational"
-    months = [
-        month_availability(year=year, month=month)
-        for year, month in months_back(count=13, today=today)
-    ]
+    *earlier, (year, month) = months_back(count=13, today=today)
+    months = [_past_month(year=y, month=m) for y, m in earlier]
+    months.append(month_availability(year=year, month=month))
     since = now - datetime.timedelta(days=RECENT_INCIDENT_DAYS)
     return ServiceStatus(
         state=state,
