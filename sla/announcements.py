@@ -15,8 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from .clock import BANK_CLOSING_DAYS
 from .models import ClosureDay, EnvironmentRequirements, MaintenanceWindow, NoticeDelivery
 
 Subject = NoticeDelivery.Subject
@@ -47,35 +49,54 @@ class Announcement:
         return self.subject, self.pk
 
 
-def _closure_periods(closures: Iterable[ClosureDay]) -> list[Announcement]:
-    """Consecutive closure days are one announcement (one notice for a whole year-end),
-    known by the primary key of its first day."""
-    periods: list[list[ClosureDay]] = []
-    for closure in sorted(closures, key=lambda row: row.date):
-        if periods and closure.date - periods[-1][-1].date == datetime.timedelta(days=1):
-            periods[-1].append(closure)
+def _year_end_days(*, today: datetime.date) -> list[datetime.date]:
+    """The bank closing days (31 December to 3 January) not yet past: closed by law, so
+    always announced, and noticed like the operator's own closures (SLA 2(b))."""
+    days = []
+    for year in (today.year - 1, today.year):
+        first = datetime.date(year, 12, 31)
+        days += [first + datetime.timedelta(days=offset) for offset in range(4)]
+    return [day for day in days if day >= today and (day.month, day.day) in BANK_CLOSING_DAYS]
+
+
+def _closure_periods(closures: Iterable[ClosureDay], *, today: datetime.date) -> list[Announcement]:
+    """Consecutive closed days are one announcement (one notice for a whole year-end). It is
+    known by the primary key of its first operator closure, or, for the bank closing days
+    alone, by the year they begin in."""
+    days: dict[datetime.date, tuple[str, int | None]] = {
+        day: (gettext("Year-end closing"), None) for day in _year_end_days(today=today)
+    }
+    for closure in closures:
+        days[closure.date] = (closure.reason, closure.pk)
+    periods: list[list[datetime.date]] = []
+    for day in sorted(days):
+        if periods and day - periods[-1][-1] == datetime.timedelta(days=1):
+            periods[-1].append(day)
         else:
-            periods.append([closure])
+            periods.append([day])
+    separator = "、" if (translation.get_language() or "ja").startswith("ja") else ", "
     announcements = []
     for period in periods:
-        reasons = list(dict.fromkeys(closure.reason for closure in period))
+        keys = [days[day][1] for day in period if days[day][1] is not None]
+        subject, pk = (Subject.CLOSURE, keys[0]) if keys else (Subject.YEAR_END, period[0].year)
         announcements.append(
             Announcement(
-                subject=Subject.CLOSURE,
-                pk=period[0].pk,
-                title="、".join(reasons),
-                starts_at=_midnight(period[0].date),
-                ends_at=_midnight(period[-1].date + datetime.timedelta(days=1)),
+                subject=subject,
+                pk=pk,
+                title=separator.join(dict.fromkeys(days[day][0] for day in period)),
+                starts_at=_midnight(period[0]),
+                ends_at=_midnight(period[-1] + datetime.timedelta(days=1)),
                 description="",
-                first_day=period[0].date,
-                last_day=period[-1].date,
+                first_day=period[0],
+                last_day=period[-1],
             )
         )
     return announcements
 
 
 def announcements_upcoming(*, now: datetime.datetime | None = None) -> list[Announcement]:
-    """Every published announcement not yet over, soonest first."""
+    """Every published announcement not yet over, soonest first. Titles are in the active
+    language (the year-end closing's, and how closure reasons are joined)."""
     now = now or timezone.now()
     today = timezone.localtime(now, _zone()).date()
     maintenance = [
@@ -90,7 +111,7 @@ def announcements_upcoming(*, now: datetime.datetime | None = None) -> list[Anno
         for window in MaintenanceWindow.objects.filter(announced_at__lte=now, ends_at__gt=now)
     ]
     closures = _closure_periods(
-        ClosureDay.objects.filter(announced_at__lte=now, date__gte=today).order_by("date")
+        ClosureDay.objects.filter(announced_at__lte=now, date__gte=today), today=today
     )
     environment = [
         Announcement(

@@ -196,6 +196,7 @@ class NoticeDelivery(models.Model):
     class Subject(models.TextChoices):
         MAINTENANCE = "maintenance", _("planned maintenance")
         CLOSURE = "closure", _("closure days")
+        YEAR_END = "year_end", _("year-end closing")
         ENVIRONMENT = "environment", _("environment requirements")
 
     class Stage(models.TextChoices):
@@ -208,6 +209,7 @@ class NoticeDelivery(models.Model):
         SKIPPED = "skipped", _("not sent")
 
     subject = models.CharField(_("announcement"), max_length=20, choices=Subject.choices)
+    # The row's primary key; for the bank's year-end closing alone, the year it begins in.
     subject_pk = models.PositiveBigIntegerField(_("announcement id"))
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
     email = models.EmailField(_("email address"))

@@ -132,7 +132,9 @@ def notice_send(*, email: str) -> int:
         if not deliveries:
             return 0
         contact = Contact.objects.filter(email=email).first()
-        upcoming = {item.key: item for item in announcements_upcoming(now=now)}
+        language = deliveries[0].language
+        with translation.override(language):
+            upcoming = {item.key: item for item in announcements_upcoming(now=now)}
         to_send: list[tuple[Announcement, str]] = []
         for delivery in deliveries:
             item = upcoming.get((delivery.subject, delivery.subject_pk))
@@ -148,7 +150,7 @@ def notice_send(*, email: str) -> int:
                 to_send.append((item, delivery.stage))
         if not to_send:
             return 0
-        subject, body = _render(to_send, contact=contact, language=deliveries[0].language)
+        subject, body = _render(to_send, contact=contact, language=language)
         message_id = outbound_message_id_new()
         EmailMessage(
             subject=subject,

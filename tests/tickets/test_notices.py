@@ -169,7 +169,11 @@ def test_a_real_worker_sends_each_notice_once(contacts, celery_worker_process):
     notices_dispatch_task.apply()
     sent = wait_for(
         lambda: (
-            list(NoticeDelivery.objects.filter(status="sent").order_by("email"))
+            list(
+                NoticeDelivery.objects.filter(status="sent", subject="maintenance").order_by(
+                    "email"
+                )
+            )
             if not NoticeDelivery.objects.filter(status="queued").exists()
             else None
         )
@@ -177,3 +181,34 @@ def test_a_real_worker_sends_each_notice_once(contacts, celery_worker_process):
     assert [row.email for row in sent] == ["english@example.com", "member@customer.example.jp"]
     assert all(row.message_id.endswith("@helpdesk.example.jp>") for row in sent)
     assert len({row.message_id for row in sent}) == 2
+
+
+def test_the_bank_year_end_closing_is_noticed_together_with_adjacent_operator_closures(
+    contacts, eager_tasks
+):
+    # The operator also closes on 29 and 30 December 2027: one period, 29 Dec to 3 Jan.
+    for day in (29, 30):
+        ClosureDay.objects.create(
+            date=datetime.date(2027, 12, day),
+            reason="社内休業",
+            announced_at=datetime.datetime(2027, 11, 1, tzinfo=JST),
+        )
+    sent = run_daily_at_ten(datetime.date(2027, 12, 20), datetime.date(2028, 1, 4))
+    assert [day for day, people in sent.items() if people] == [
+        datetime.date(2027, 12, 22),  # 7 days before the 29th
+        datetime.date(2027, 12, 28),  # the day before
+    ]
+    mails = {message.to[0]: message for message in django_mail.outbox[-2:]}
+    japanese = mails["member@customer.example.jp"]
+    assert "社内休業、年末年始休業" in japanese.subject
+    assert "2027年12月29日(水)から2028年1月3日(月)まで" in japanese.body
+    assert "Year-end closing" in mails["english@example.com"].subject
+
+
+def test_the_bank_year_end_closing_alone_is_noticed_too(contacts, eager_tasks):
+    sent = run_daily_at_ten(datetime.date(2027, 12, 22), datetime.date(2028, 1, 1))
+    assert [day for day, people in sent.items() if people] == [
+        datetime.date(2027, 12, 24),
+        datetime.date(2027, 12, 30),
+    ]
+    assert NoticeDelivery.objects.filter(subject="year_end", subject_pk=2027).count() == 4
