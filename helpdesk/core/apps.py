@@ -8,7 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        # Connects the Celery failure counter and registers the queue-length gauge.
-        from . import monitoring
+        # Registers the deployment checks, connects the Celery failure counter and
+        # registers the queue-length gauge: importing these modules is what does it.
+        from . import checks, monitoring  # noqa: F401
 
         monitoring.register()

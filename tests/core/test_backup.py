@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from helpdesk.core.backup import backup_create, backups_list
+from helpdesk.core.backup_format import checksums_write
 from helpdesk.core.restore import RestoreRefused, backup_restore, backup_verify
 from helpdesk.core.tasks import backup_task
 from helpdesk.tickets.models import Attachment, Contact, Message, Organization, Ticket
@@ -177,3 +178,14 @@ def test_the_daily_task_keeps_only_the_newest_backups(settings):
     backups = backups_list(Path(settings.BACKUP_DIR))
     assert len(backups) == 2
     assert settings.CELERY_BEAT_SCHEDULE["daily-backup"]["task"] == backup_task.name
+
+
+def test_a_backup_of_another_database_engine_is_refused():
+    populate(1)
+    path = backup_create().path
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["vendor"] = "sqlite"
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    checksums_write(path, ["database.pgdump", "files.tar.gz", "manifest.json"])
+    with pytest.raises(CommandError, match="the backup is of sqlite, this site runs postgresql"):
+        call_command("restore", str(path), "--force")
