@@ -60,9 +60,11 @@ INSTALLED_APPS = [
     "helpdesk.portal",
     "helpdesk.mail",
     "helpdesk.api",
+    "helpdesk.reports",
 ]
 
 MIDDLEWARE = [
+    "helpdesk.core.monitoring.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -224,7 +226,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
         "task": "helpdesk.core.tasks.heartbeat_task",
         "schedule": 60.0,
-        "args": ["beat"],
+        "args": ["worker"],
     },
     "sla-sweep": {
         "task": "helpdesk.tickets.tasks.tickets_sla_sweep_task",
@@ -241,6 +243,19 @@ CELERY_BEAT_SCHEDULE = {
     "mail-imap-poll": {
         "task": "helpdesk.mail.tasks.imap_poll_task",
         "schedule": 60.0,
+    },
+    "announcement-notices": {
+        "task": "helpdesk.tickets.tasks.notices_dispatch_task",
+        # Hourly in the desk's daytime: notices arrive in office hours, never at night.
+        "schedule": crontab(minute=0, hour="9-18"),
+    },
+    "outage-recorder": {
+        "task": "sla.tasks.outage_recorder_task",
+        "schedule": 60.0,
+    },
+    "daily-backup": {
+        "task": "helpdesk.core.tasks.backup_task",
+        "schedule": crontab(minute=30, hour=env.int("BACKUP_HOUR", default=3)),
     },
     "closure-calendar-warm": {
         "task": "sla.tasks.calendar_refresh_task",
@@ -311,7 +326,51 @@ IMAP_PROCESSED_FOLDER = env.str("IMAP_PROCESSED_FOLDER", default="")
 # How long a worker process trusts its cached calendar before re-reading closures.
 SLA_CALENDAR_TTL_SECONDS = env.int("SLA_CALENDAR_TTL_SECONDS", default=60)
 
-# --- Logging: one line per event, key=value, for the log collector (SLA 5(e)) ---------------
-# The same format in every process (web, worker, beat, mail gateway, launcher): ISO 8601 time
-# with the UTC offset.
+# Announcement notices (SLA 2(a), 2(b), 4): the first this many days ahead, then the day before.
+NOTICE_DAYS_AHEAD = env.int("NOTICE_DAYS_AHEAD", default=7)
+# Contacts without an organization count as active if they wrote within this many days.
+NOTICE_ACTIVE_DAYS = env.int("NOTICE_ACTIVE_DAYS", default=365)
+NOTICE_BATCH_SIZE = env.int("NOTICE_BATCH_SIZE", default=500)
+# Celery rate limit of notice mails per worker process, for the outbound SMTP relay.
+NOTICE_RATE_LIMIT = env.str("NOTICE_RATE_LIMIT", default="60/m")
+NOTICE_REQUEUE_AFTER_SECONDS = env.int("NOTICE_REQUEUE_AFTER_SECONDS", default=3600)
+
+# Monitoring (SLA 5(e)). /metrics answers this bearer token, or a logged-in staff member.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_CACHE_SECONDS = env.int("METRICS_CACHE_SECONDS", default=15)
+METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=["celery"])
+# /readyz fails when the worker's or beat's heartbeat is older than this, or when the oldest
+# unprocessed inbound mail has waited longer than that.
+READYZ_HEARTBEAT_MAX_AGE_SECONDS = env.int("READYZ_HEARTBEAT_MAX_AGE_SECONDS", default=120)
+READYZ_INBOUND_LAG_SECONDS = env.int("READYZ_INBOUND_LAG_SECONDS", default=900)
+# The optional outage recorder: a beat task probes this URL each minute and opens and closes
+# outage records itself. Off unless OUTAGE_RECORDER_URL is set (e.g. https://desk/readyz).
+OUTAGE_RECORDER_URL = env.str("OUTAGE_RECORDER_URL", default="")
+OUTAGE_RECORDER_FAILURES = env.int("OUTAGE_RECORDER_FAILURES", default=2)
+
+# How many recent incidents the public status page lists.
+STATUS_PAGE_INCIDENTS = env.int("STATUS_PAGE_INCIDENTS", default=10)
+# The status page's finished months are cached this long (this month never is).
+STATUS_PAGE_CACHE_SECONDS = env.int("STATUS_PAGE_CACHE_SECONDS", default=300)
+
+# Backups (SLA 5(f)): a directory on a second location, e.g. a mounted remote volume.
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+BACKUP_COMPRESSION_LEVEL = env.int("BACKUP_COMPRESSION_LEVEL", default=6)
+BACKUP_RESTORE_JOBS = env.int("BACKUP_RESTORE_JOBS", default=2)
+# `restore --verify` restores into this scratch database (default: <database name>_verify).
+BACKUP_VERIFY_DATABASE = env.str("BACKUP_VERIFY_DATABASE", default="")
+# Tables whose every row is digested in the manifest and compared by `restore --verify`.
+BACKUP_DIGEST_MODELS = [
+    "tickets.Organization",
+    "tickets.Contact",
+    "tickets.Ticket",
+    "tickets.Message",
+    "tickets.Attachment",
+    "mail.InboundMail",
+]
+
+# --- Logging (SLA 5(e)): the same format in every process (web, worker, beat, mail gateway,
+# launcher), ISO 8601 time with the UTC offset; JSON lines in production, key=value lines in
+# development (LOG_FORMAT=line|json overrides).
 LOGGING = logging_config(env.str("LOG_LEVEL", default="INFO"))

@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.db import transaction
 
-from .models import ClosureDay, MaintenanceWindow, SlaPolicy
+from .models import (
+    ClosureDay,
+    EnvironmentRequirements,
+    MaintenanceWindow,
+    NoticeDelivery,
+    Outage,
+    SlaPolicy,
+)
 from .selectors import sla_policies_changed
 from .services import closure_day_remove, closure_day_save
 
@@ -60,3 +67,37 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
     list_filter = ("announced_at",)
     search_fields = ("title", "description")
     date_hierarchy = "starts_at"
+
+
+@admin.register(Outage)
+class OutageAdmin(admin.ModelAdmin):
+    """Outages: the facts availability and service credits are computed from."""
+
+    list_display = ("title", "cause", "started_at", "ended_at", "resolved_by_itself")
+    list_filter = ("cause", "resolved_by_itself", "recorded_by_monitor")
+    search_fields = ("title", "affected_functions", "description")
+    date_hierarchy = "started_at"
+
+
+@admin.register(EnvironmentRequirements)
+class EnvironmentRequirementsAdmin(admin.ModelAdmin):
+    """Versions of the published environment requirements; a future one is an announced change."""
+
+    list_display = ("effective_on", "title", "announced_at")
+    search_fields = ("title", "content", "change_summary")
+
+
+@admin.register(NoticeDelivery)
+class NoticeDeliveryAdmin(admin.ModelAdmin):
+    """Who was told of which announcement, and when: read-only proof of notice."""
+
+    list_display = ("subject", "subject_pk", "stage", "email", "status", "queued_at", "sent_at")
+    list_filter = ("subject", "stage", "status")
+    search_fields = ("email", "message_id")
+    date_hierarchy = "queued_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -130,3 +130,126 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Outage(models.Model):
+    """A stretch of time the service was down (SLA 2(a), 6): the input of availability.
+
+    Whether it counts as downtime is decided by ``sla.availability``, not stored: the cause
+    class and whether it resolved by itself are the facts; the SLA's exclusions are rules.
+    """
+
+    class Cause(models.TextChoices):
+        OURS = "ours", _("our responsibility")
+        OUTSIDE = "outside", _("outside our control")
+        UNKNOWN = "unknown", _("unknown cause")
+
+    title = models.CharField(_("title"), max_length=200)
+    affected_functions = models.CharField(_("affected functions"), max_length=300, blank=True)
+    cause = models.CharField(_("cause"), max_length=10, choices=Cause.choices)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(
+        _("ended at"), null=True, blank=True, help_text=_("Empty while the outage goes on.")
+    )
+    resolved_by_itself = models.BooleanField(_("resolved by itself"), default=False)
+    description = models.TextField(_("description"), blank=True)
+    # Opened by the monitoring probe rather than by a person (see helpdesk.core.monitoring).
+    recorded_by_monitor = models.BooleanField(_("recorded by the monitor"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("outage")
+        verbose_name_plural = _("outages")
+        indexes = [models.Index(fields=["started_at", "ended_at"], name="outage_period_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gt=models.F("started_at")),
+                name="outage_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.started_at.isoformat()} {self.title}"
+
+
+class EnvironmentRequirements(models.Model):
+    """A version of the published environment requirements (SLA 4): supported devices, OS,
+    browsers and bandwidth. The newest version in effect is the portal's page; a version
+    with a future ``effective_on`` is a change, announced ahead like maintenance."""
+
+    title = models.CharField(_("title"), max_length=200)
+    content = models.TextField(
+        _("requirements"), help_text=_("One requirement a line, as customers should read it.")
+    )
+    change_summary = models.TextField(
+        _("what changes"), blank=True, help_text=_("Shown in the notice of the change.")
+    )
+    effective_on = models.DateField(_("effective on"), unique=True)
+    announced_at = models.DateTimeField(
+        _("announced at"),
+        null=True,
+        blank=True,
+        help_text=_("From this moment the change is shown to customers on the portal."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_on"]
+        verbose_name = _("environment requirements")
+        verbose_name_plural = _("environment requirements")
+
+    def __str__(self) -> str:
+        return f"{self.effective_on.isoformat()} {self.title}"
+
+
+class NoticeDelivery(models.Model):
+    """Proof that a contact was told of an announcement, and when (SLA 2(a), 2(b), 4: "in
+    advance"). The address and contact id are copied, not linked: the record must outlive
+    the contact, and this app sits below the one that owns contacts."""
+
+    class Subject(models.TextChoices):
+        MAINTENANCE = "maintenance", _("planned maintenance")
+        CLOSURE = "closure", _("closure days")
+        YEAR_END = "year_end", _("year-end closing")
+        ENVIRONMENT = "environment", _("environment requirements")
+
+    class Stage(models.TextChoices):
+        AHEAD = "ahead", _("days ahead")
+        DAY_BEFORE = "day_before", _("the day before")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("not sent")
+
+    subject = models.CharField(_("announcement"), max_length=20, choices=Subject.choices)
+    # The row's primary key; for the bank's year-end closing alone, the year it begins in.
+    subject_pk = models.PositiveBigIntegerField(_("announcement id"))
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
+    email = models.EmailField(_("email address"))
+    contact_pk = models.PositiveBigIntegerField(_("contact id"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="ja")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    queued_at = models.DateTimeField(_("queued at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=500, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at"]
+        verbose_name = _("notice delivery")
+        verbose_name_plural = _("notice deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "subject_pk", "stage", "email"],
+                name="notice_delivery_once_per_stage",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "email"], name="notice_delivery_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject}:{self.subject_pk}:{self.stage} -> {self.email}"

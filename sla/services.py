@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime
 
 from celery import signature
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from .calendars import calendar_changed
-from .models import DEFAULT_POLICY_MINUTES, DEFAULT_WARNING_PERCENT, ClosureDay, SlaPolicy
+from .models import DEFAULT_POLICY_MINUTES, DEFAULT_WARNING_PERCENT, ClosureDay, Outage, SlaPolicy
 
 # The tickets app sits above sla and owns the task that moves open tickets' deadlines; sla
 # names it instead of importing it, so the app graph stays one way (tickets -> sla).
@@ -62,3 +66,44 @@ def sla_policy_seed_defaults() -> int:
         )
         created_count += created
     return created_count
+
+
+OUTAGE_RECORDER_STATE_KEY = "outage-recorder:first-failure"
+OUTAGE_RECORDER_COUNT_KEY = "outage-recorder:failures"
+
+
+def outage_monitor_record(
+    *, ok: bool, detail: str, now: datetime.datetime | None = None
+) -> Outage | None:
+    """One probe result of the outage recorder. After ``OUTAGE_RECORDER_FAILURES`` failures
+    in a row it opens an outage (cause unknown, from the first failure); the next success
+    closes it. Returns the outage opened or closed, if any. Staff set the cause afterwards.
+    """
+    now = now or timezone.now()
+    open_outage = (
+        Outage.objects.filter(recorded_by_monitor=True, ended_at__isnull=True)
+        .order_by("-started_at")
+        .first()
+    )
+    if ok:
+        cache.delete_many([OUTAGE_RECORDER_STATE_KEY, OUTAGE_RECORDER_COUNT_KEY])
+        if open_outage is None:
+            return None
+        open_outage.ended_at = now
+        open_outage.save(update_fields=["ended_at"])
+        return open_outage
+    cache.add(OUTAGE_RECORDER_STATE_KEY, now.isoformat(), timeout=None)
+    cache.add(OUTAGE_RECORDER_COUNT_KEY, 0, timeout=None)
+    failures = cache.incr(OUTAGE_RECORDER_COUNT_KEY)
+    if open_outage is not None or failures < settings.OUTAGE_RECORDER_FAILURES:
+        return None
+    first_failure = datetime.datetime.fromisoformat(cache.get(OUTAGE_RECORDER_STATE_KEY))
+    with translation.override(settings.LANGUAGE_CODE):
+        title = gettext("Readiness check failed (recorded automatically)")
+    return Outage.objects.create(
+        title=title,
+        cause=Outage.Cause.UNKNOWN,
+        started_at=min(first_failure, now),
+        description=detail[:2000],
+        recorded_by_monitor=True,
+    )

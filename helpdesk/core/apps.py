@@ -22,3 +22,8 @@ class CoreConfig(AppConfig):
         )
         if warning:
             logger.warning("%s", warning)
+        # Registers the deployment checks, connects the Celery failure counter and
+        # registers the queue-length gauge: importing these modules is what does it.
+        from . import checks, monitoring  # noqa: F401
+
+        monitoring.register()

@@ -1,6 +1,9 @@
-"""Facts about a request that depend on how the site is deployed."""
+"""Facts about a request that depend on how the site is deployed, and a plain HTTP probe."""
 
 from __future__ import annotations
+
+import urllib.error
+import urllib.request
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -23,3 +26,15 @@ def client_ip(request: HttpRequest) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def http_probe(url: str, *, timeout: float = 10.0) -> tuple[bool, str]:
+    """GET ``url``: ``(True, "200")`` on a 2xx answer, else ``(False, what went wrong)``."""
+    request = urllib.request.Request(url, headers={"User-Agent": "helpdesk-outage-recorder"})  # noqa: S310 - URL from settings
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return 200 <= response.status < 300, str(response.status)
+    except urllib.error.HTTPError as error:
+        return False, f"HTTP {error.code}"
+    except (urllib.error.URLError, OSError) as error:
+        return False, f"{type(error).__name__}: {error}"

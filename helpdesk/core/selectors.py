@@ -5,9 +5,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from helpdesk.celery import app
+
+from .models import Heartbeat
+from .monitoring import readiness_probes
+
+HEARTBEAT_WORKER = "worker"
+HEARTBEAT_BEAT = "beat"
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,24 @@ def _broker_probe() -> str:
     return str(app.conf.broker_url).split("://", 1)[0]
 
 
+def heartbeat_probe(source: str) -> str:
+    """Fails when ``source`` has not beaten within ``READYZ_HEARTBEAT_MAX_AGE_SECONDS``."""
+    heartbeat = Heartbeat.objects.filter(source=source).first()
+    if heartbeat is None:
+        raise LookupError(f"no heartbeat from {source} yet")
+    age = (timezone.now() - heartbeat.last_seen_at).total_seconds()
+    if age > settings.READYZ_HEARTBEAT_MAX_AGE_SECONDS:
+        raise TimeoutError(f"last heartbeat {age:.0f} s ago")
+    return f"{age:.0f} s ago"
+
+
 def readiness_checks() -> list[CheckResult]:
-    """Is this process able to serve: can it reach the database and the task broker?"""
-    return [_timed("database", _database_probe), _timed("broker", _broker_probe)]
+    """Can this process serve (database, broker), are the worker and beat alive, and what
+    the other apps registered (``monitoring.readiness_check_register``)."""
+    checks = [
+        _timed("database", _database_probe),
+        _timed("broker", _broker_probe),
+        _timed("worker", lambda: heartbeat_probe(HEARTBEAT_WORKER)),
+        _timed("beat", lambda: heartbeat_probe(HEARTBEAT_BEAT)),
+    ]
+    return checks + [_timed(name, probe) for name, probe in readiness_probes().items()]

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from helpdesk.tickets.models import Ticket
 from sla.calendars import business_clock
-from sla.models import ClosureDay, MaintenanceWindow
+from sla.models import ClosureDay, EnvironmentRequirements, MaintenanceWindow
 
 # The bank closing days (Banking Act Enforcement Order art. 5): 31 December to 3 January.
 YEAR_END_FIRST = (12, 31)
@@ -38,6 +38,7 @@ class PortalNotices:
     closures: list[ClosureDay]
     year_end: YearEndClosing | None
     maintenance: list[MaintenanceWindow]
+    environment_changes: list[EnvironmentRequirements]
 
 
 def desk_status(*, now: datetime.datetime) -> DeskStatus:
@@ -89,6 +90,11 @@ def portal_notices(*, now: datetime.datetime | None = None) -> PortalNotices:
         closures=closures,
         year_end=year_end_closing(today=today),
         maintenance=maintenance,
+        environment_changes=list(
+            EnvironmentRequirements.objects.filter(
+                announced_at__lte=now, effective_on__gt=today
+            ).order_by("effective_on")
+        ),
     )
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import views
+from . import service_views, views
 
 
 class AccessTokenConverter:
@@ -24,6 +24,8 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("inquiry/", views.inquiry_create, name="inquiry"),
+    path("status/", service_views.status, name="service_status"),
+    path("environment/", service_views.environment, name="environment"),
     path("inquiry/thanks/", views.inquiry_thanks, name="inquiry_thanks"),
     path("t/<access_token:token>/", views.ticket_status, name="ticket_status"),
     path(

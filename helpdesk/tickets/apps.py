@@ -6,3 +6,9 @@ class TicketsConfig(AppConfig):
     name = "helpdesk.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        # Readiness checks and metrics this app reports (see helpdesk.core.monitoring).
+        from . import monitoring
+
+        monitoring.register()

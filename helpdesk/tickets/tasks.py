@@ -14,6 +14,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .deadlines import tickets_sla_recompute, tickets_sla_sweep
+from .notices import notice_send, notices_plan
 from .notifications import ticket_acknowledge
 from .outbound import SEND_ERRORS, message_send
 from .outbox import outbox_overdue
@@ -75,3 +76,17 @@ def tickets_sla_sweep_task() -> None:
     for _batch in range(SWEEP_MAX_BATCHES):
         if tickets_sla_sweep() == 0:
             break
+
+
+@shared_task(ignore_result=True)
+def notices_dispatch_task() -> None:
+    """Hourly in the daytime: queue the announcement notices now due, one task per address."""
+    for email in notices_plan():
+        notice_send_task.delay(email)
+
+
+# Rate-limited per worker process: the outbound SMTP relay accepts only so many a minute.
+@shared_task(**{**SEND_TASK_OPTIONS, "bind": False, "rate_limit": settings.NOTICE_RATE_LIMIT})
+def notice_send_task(email: str) -> None:
+    """One mail with every notice queued for this address; nothing if already sent."""
+    notice_send(email=email)

@@ -3,6 +3,7 @@
 import pytest
 
 from helpdesk.core import selectors
+from helpdesk.core.services import heartbeat_record
 from tests.conftest import celery_broker
 
 
@@ -16,6 +17,8 @@ def test_healthz_answers_without_touching_the_database(client, django_assert_num
 
 @pytest.mark.django_db
 def test_readyz_names_each_check_and_is_200_when_all_pass(client, test_redis_url):
+    heartbeat_record(source="worker")
+    heartbeat_record(source="beat")
     with celery_broker(test_redis_url):
         response = client.get("/readyz")
     body = response.json()

@@ -81,13 +81,14 @@ def test_make_run_falls_back_to_the_file_broker_and_tasks_cross_processes(stack_
     port, var_dir, log_path, _stack = stack_without_redis
 
     def ready():
+        # Ready once web, worker and beat are all up (readyz checks their heartbeats).
         try:
-            return get_json(f"http://127.0.0.1:{port}/readyz")
+            status, body = get_json(f"http://127.0.0.1:{port}/readyz")
         except OSError:
             return None
+        return (status, body) if status == 200 else None
 
-    status, body = wait_for(ready, timeout=90, interval=0.5)
-    assert status == 200, body
+    _status, body = wait_for(ready, timeout=90, interval=0.5)
     assert body["checks"]["broker"]["detail"] == "filesystem"
     log = log_path.read_text()
     assert log.count("Redis is not reachable at redis://127.0.0.1:1/0") == 1

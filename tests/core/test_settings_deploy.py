@@ -11,6 +11,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 20 + "-production-secret-for-the-check-" + "y" * 20,
     "ALLOWED_HOSTS": "desk.example.jp",
     "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+    "BACKUP_DIR": "/mnt/second-data-centre/helpdesk-backups",
 }
 
 
@@ -31,6 +32,13 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", environment=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_backups_stay_on_this_machine():
+    environment = {key: value for key, value in PRODUCTION.items() if key != "BACKUP_DIR"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", environment=environment)
+    assert result.returncode != 0
+    assert "helpdesk.W001" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key():

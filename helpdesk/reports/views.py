@@ -1,0 +1,58 @@
+"""Staff reports under /console/reports/. Staff only: anyone else is sent to log in (or
+refused, if logged in without staff rights)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from .selectors import availability_report, availability_report_csv, month_parse
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _month_or_404(text: str) -> tuple[int, int]:
+    try:
+        return month_parse(text)
+    except ValueError as error:
+        raise Http404(str(error)) from error
+
+
+@require_safe
+@staff_required
+def availability(request: HttpRequest) -> HttpResponse:
+    now = timezone.localtime()
+    text = request.GET.get("month") or f"{now.year:04d}-{now.month:02d}"
+    year, month = _month_or_404(text)
+    report = availability_report(year=year, month=month)
+    return render(request, "reports/availability.html", {"report": report})
+
+
+@require_safe
+@staff_required
+def availability_csv(request: HttpRequest, month: str) -> HttpResponse:
+    year, month_number = _month_or_404(month)
+    report = availability_report(year=year, month=month_number)
+    response = HttpResponse(
+        availability_report_csv(report).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="availability-{month}.csv"'
+    return response
