@@ -55,12 +55,14 @@ def _word_bytes(encoding: bytes, text: bytes) -> tuple[bytes, str]:
     return binascii.a2b_qp(text, header=True), ""
 
 
-def decode_header_value(value: HeaderValue, repairs: list[str] | None = None) -> str:
+def decode_header_value(
+    value: HeaderValue, repairs: list[str] | None = None, *, carrier: str = ""
+) -> str:
     """Decode a raw header value to text (encoded-words, raw 8-bit bytes, raw JIS escapes).
 
     Adjacent encoded-words in the same charset are joined as bytes before decoding, because
     mailers split words in the middle of a multibyte character. Notes on what was repaired are
-    appended to ``repairs``.
+    appended to ``repairs``. ``carrier`` reads a phone's emoji (see ``decode.decode_bytes``).
     """
     data = unfold(value)
     if data.isascii() and b"=?" not in data and b"\x1b" not in data:
@@ -98,7 +100,7 @@ def decode_header_value(value: HeaderValue, repairs: list[str] | None = None) ->
         pieces.append((None, tail))
     texts: list[str] = []
     for label, content in pieces:
-        decoded = decode_bytes(content, label)
+        decoded = decode_bytes(content, label, carrier=carrier)
         if decoded.repair and repairs is not None:
             repairs.append(f"header: {decoded.repair}")
         texts.append(decoded.text)

@@ -125,8 +125,9 @@ def _unflow(text: str, *, delete_space: bool) -> str:
 class MimeWalker:
     """Collects body text, HTML, attachments and bounce material from a MIME tree."""
 
-    def __init__(self, defects: list[str]) -> None:
+    def __init__(self, defects: list[str], *, carrier: str = "") -> None:
         self.defects = defects
+        self.carrier = carrier  # a phone's emoji are read as its carrier meant them
         self.texts: list[str] = []
         self.htmls: list[str] = []
         self.attachments: list[ParsedAttachment] = []
@@ -250,7 +251,7 @@ class MimeWalker:
         if label is None and content_type == "text/html":
             meta = _META_CHARSET.search(content[:4096])
             label = meta.group(1).decode("ascii") if meta else None
-        decoded = decode_bytes(content, label)
+        decoded = decode_bytes(content, label, carrier=self.carrier)
         if decoded.repair:
             self.defects.append(f"{content_type}: {decoded.repair}")
         text = _clean_text(decoded.text)

@@ -18,6 +18,7 @@ from email.policy import compat32
 from typing import Any
 
 from .bounce import BounceInfo, bounce_info, looks_like_bounce_text
+from .carrier import carrier_emoji, carrier_of
 from .classify import INVALID, classify, is_daemon_address
 from .headers import (
     decode_header_value,
@@ -144,12 +145,14 @@ def parse_mail(
     if not {"from", "message-id", "subject"} & headers.keys():
         raise NotAMail("no From, Message-ID or Subject header")
 
-    subject = normalise_whitespace(decode_header_value(headers.get("subject", ""), defects))
     senders = _addresses(headers, "from", defects) or _addresses(headers, "sender", defects)
     sender_name, sender = senders[0] if senders else ("", "")
     if "@" not in sender:
         defects.append("no sender address in From")
         sender = ""
+    carrier = carrier_of(sender)
+    subject = decode_header_value(headers.get("subject", ""), defects, carrier=carrier)
+    subject = normalise_whitespace(subject)
     reply_to = _addresses(headers, "reply-to", defects)
     message_ids = parse_message_ids(headers.get("message-id", ""))
     in_reply_to = parse_message_ids(headers.get("in-reply-to", ""))
@@ -165,13 +168,16 @@ def parse_mail(
         defects.append("unreadable Date header")
 
     to = list(dict.fromkeys(address for _name, address in _addresses(headers, "to", defects)))
-    walker = MimeWalker(defects)
+    walker = MimeWalker(defects, carrier=carrier)
     walker.walk(message)
     text = "\n".join(part.strip("\n") for part in walker.texts if part.strip())
     html = sanitise_html("\n".join(walker.htmls)) if walker.htmls else ""
     if not text.strip() and walker.htmls:
         text = html_to_text("\n".join(walker.htmls))
     text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    if carrier:  # decomail HTML may also write emoji as character references
+        text, html = carrier_emoji(text, carrier), carrier_emoji(html, carrier)
+        sender_name = carrier_emoji(sender_name, carrier)
 
     interesting = {
         name: normalise_whitespace(decode_header_value(headers[name.lower()]))
