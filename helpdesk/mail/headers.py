@@ -45,6 +45,19 @@ def unfold(value: HeaderValue) -> bytes:
     return _FOLD.sub(b"", data).replace(b"\r", b"").replace(b"\n", b"")
 
 
+# An encoded-word that a mailer folded in the middle (inside the text, or even between its
+# delimiters): the line break and the indentation around it belong to no character. Q words
+# cannot hold a real space, B words none at all, so removing them restores the sender's word.
+_FOLDED_ENCODED_WORD = re.compile(rb"=\?[^?\s]+\?\s*[bBqQ]\s*\?[^?]*\?\s*=")
+_FOLD_WHITESPACE = re.compile(rb"[ \t]*\r?\n[ \t]*")
+
+
+def _join_folded_words(data: bytes) -> bytes:
+    if b"\n" not in data or b"=?" not in data:
+        return data
+    return _FOLDED_ENCODED_WORD.sub(lambda match: _FOLD_WHITESPACE.sub(b"", match.group()), data)
+
+
 _ENCODED_WORD = re.compile(rb"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?]*)\?=")
 _UNTERMINATED_WORD = re.compile(rb"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)$")
 
@@ -64,7 +77,7 @@ def decode_header_value(
     mailers split words in the middle of a multibyte character. Notes on what was repaired are
     appended to ``repairs``. ``carrier`` reads a phone's emoji (see ``decode.decode_bytes``).
     """
-    data = unfold(value)
+    data = unfold(_join_folded_words(raw_bytes(value)))
     if data.isascii() and b"=?" not in data and b"\x1b" not in data:
         return _CONTROL.sub("", data.decode("ascii").replace("\t", " "))
     pieces: list[tuple[str | None, bytes]] = []  # (charset label or None for plain text, bytes)
