@@ -25,6 +25,7 @@ INQUIRY, REPLY, AUTO_REPLY, BOUNCE, BULK, INVALID = (
     "invalid",
 )
 KINDS = (INQUIRY, REPLY, AUTO_REPLY, BOUNCE, BULK, INVALID)
+NO_SENDER = "no sender"
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,9 @@ def classify(parsed: ParsedMail) -> Classification:
         reason = reason_of(parsed)
         if reason:
             return Classification(kind, reason)
+    if not parsed.sender:
+        # Nobody could read our answer: keep the mail for an operator, open nothing.
+        return Classification(INVALID, NO_SENDER)
     if parsed.our_message_ids:
         header = "In-Reply-To" if parsed.in_reply_to in parsed.our_message_ids else "References"
         return Classification(REPLY, f"{header} refers to our mail {parsed.our_message_ids[0]}")

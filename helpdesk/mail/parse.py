@@ -133,6 +133,19 @@ def _addresses(headers: dict[str, str], name: str, defects: list[str]) -> list[t
     return parse_addresses(headers[name], defects) if name in headers else []
 
 
+def _sender(headers: dict[str, str], defects: list[str]) -> tuple[str, str]:
+    """(name, address) of whoever can be answered: From, else Sender, else Reply-To, else the
+    envelope sender the delivering MTA wrote into Return-Path; ("", "") when none exists."""
+    for name in ("from", "sender", "reply-to", "return-path"):
+        found = [pair for pair in _addresses(headers, name, defects) if "@" in pair[1]]
+        if found:
+            if name != "from":
+                defects.append(f"no sender address in From: {name} used")
+            return found[0]
+    defects.append("no sender address in From, Sender, Reply-To or Return-Path")
+    return "", ""
+
+
 def parse_mail(
     raw: bytes, *, our_domain: str = "helpdesk.example.jp", reference_prefix: str = "NP"
 ) -> ParsedMail:
@@ -145,11 +158,7 @@ def parse_mail(
     if not {"from", "message-id", "subject"} & headers.keys():
         raise NotAMail("no From, Message-ID or Subject header")
 
-    senders = _addresses(headers, "from", defects) or _addresses(headers, "sender", defects)
-    sender_name, sender = senders[0] if senders else ("", "")
-    if "@" not in sender:
-        defects.append("no sender address in From")
-        sender = ""
+    sender_name, sender = _sender(headers, defects)
     carrier = carrier_of(sender)
     subject = decode_header_value(headers.get("subject", ""), defects, carrier=carrier)
     subject = normalise_whitespace(subject)
