@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from .models import ImapMailboxState, InboundMail, MailGatewayToken
+from .models import FeedbackReport, ImapMailboxState, InboundMail, MailGatewayToken
 from .services import mail_reprocess
 
 
@@ -34,6 +34,29 @@ class InboundMailAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"#{inbound.pk}: {result.inbound.status} {result.action}", messages.INFO
             )
+
+
+@admin.register(FeedbackReport)
+class FeedbackReportAdmin(admin.ModelAdmin):
+    """Abuse, feedback-loop and DMARC reports: kept out of tickets, listed here for staff."""
+
+    list_display = (
+        "created_at",
+        "feedback_type",
+        "reported_address",
+        "contact",
+        "reporter",
+        "reported_domain",
+        "source_ip",
+        "inbound",
+    )
+    list_filter = ("feedback_type", "created_at")
+    list_select_related = ("contact", "inbound")
+    search_fields = ("reported_address", "reporter", "reported_domain", "original_message_id")
+    readonly_fields = [field.name for field in FeedbackReport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(MailGatewayToken)

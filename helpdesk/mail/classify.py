@@ -16,15 +16,16 @@ from .headers import parameter_text, parse_parameters
 if TYPE_CHECKING:  # parse imports this module to build the dry-run summary
     from .parse import ParsedMail
 
-INQUIRY, REPLY, AUTO_REPLY, BOUNCE, BULK, INVALID = (
+INQUIRY, REPLY, AUTO_REPLY, BOUNCE, BULK, FEEDBACK, INVALID = (
     "inquiry",
     "reply",
     "auto_reply",
     "bounce",
     "bulk",
+    "feedback",
     "invalid",
 )
-KINDS = (INQUIRY, REPLY, AUTO_REPLY, BOUNCE, BULK, INVALID)
+KINDS = (INQUIRY, REPLY, AUTO_REPLY, BOUNCE, BULK, FEEDBACK, INVALID)
 NO_SENDER = "no sender"
 
 
@@ -110,10 +111,18 @@ def _bulk_reason(parsed: ParsedMail) -> str:
     return ""
 
 
+def _feedback_reason(parsed: ParsedMail) -> str:
+    # Before bounces: feedback loops often write from postmaster or a null sender.
+    if parsed.feedback is None:
+        return ""
+    return f"feedback report ({parsed.feedback.feedback_type})"
+
+
 def classify(parsed: ParsedMail) -> Classification:
-    """Bounce, then auto-reply, then bulk; otherwise a reply if it refers to one of our mails
-    or tickets, else a new inquiry."""
+    """Feedback report, bounce, auto-reply, then bulk; otherwise a reply if it refers to one
+    of our mails or tickets, else a new inquiry."""
     for kind, reason_of in (
+        (FEEDBACK, _feedback_reason),
         (BOUNCE, _bounce_reason),
         (AUTO_REPLY, _auto_reply_reason),
         (BULK, _bulk_reason),

@@ -132,6 +132,7 @@ class MimeWalker:
         self.htmls: list[str] = []
         self.attachments: list[ParsedAttachment] = []
         self.delivery_status: list[str] = []
+        self.feedback_fields: list[str] = []  # message/feedback-report parts (ARF, RFC 5965)
         self.original_headers: list[str] = []
         self.parts_seen = 0
 
@@ -194,6 +195,8 @@ class MimeWalker:
         )
         if content_type.endswith("delivery-status"):
             self.delivery_status.append(text)
+        elif content_type == "message/feedback-report":
+            self.feedback_fields.append(text)
         name = content_type.partition("/")[2].removeprefix("global-")
         self._add_attachment(text.encode(), content_type, headers, f"{name}.txt")
 

@@ -20,6 +20,7 @@ from typing import Any
 from .bounce import BounceInfo, bounce_info, looks_like_bounce_text
 from .carrier import carrier_emoji, carrier_of
 from .classify import INVALID, classify, is_daemon_address
+from .feedback import FeedbackInfo, feedback_info
 from .headers import (
     decode_header_value,
     normalise_whitespace,
@@ -76,6 +77,7 @@ class ParsedMail:
     our_message_ids: list[str]
     defects: list[str]
     sha256: str
+    feedback: FeedbackInfo | None = None  # an abuse, feedback-loop or DMARC report
 
     def summary(self) -> dict[str, Any]:
         """Everything but the attachment bytes, as JSON-ready values."""
@@ -99,6 +101,7 @@ class ParsedMail:
             "our_message_ids": list(self.our_message_ids),
             "defects": list(self.defects),
             "sha256": self.sha256,
+            "feedback": self.feedback.as_dict() if self.feedback else None,
         }
 
 
@@ -213,6 +216,40 @@ def parse_mail(
         our_message_ids=ours,
         defects=list(dict.fromkeys(defects)),
         sha256=hashlib.sha256(raw).hexdigest(),
+        feedback=_feedback(
+            walker, interesting, subject=subject, text=text, sender=sender, ours=our_domain
+        ),
+    )
+
+
+def _feedback(
+    walker: MimeWalker,
+    headers: dict[str, str],
+    *,
+    subject: str,
+    text: str,
+    sender: str,
+    ours: str,
+) -> FeedbackInfo | None:
+    content_type, parameters = parse_parameters(headers.get("Content-Type", ""))
+    report_type = parameter_text(parameters, "report-type").lower()
+    auto_submitted = headers.get("Auto-Submitted", "no").partition(";")[0].strip().lower()
+    bounce_like = bool(walker.delivery_status) or report_type in (
+        "delivery-status",
+        "disposition-notification",
+    )
+    bounce_like = bounce_like or sender.partition("@")[0] == "mailer-daemon"
+    return feedback_info(
+        content_type=content_type,
+        report_type=report_type,
+        bounce_like=bounce_like or looks_like_bounce_text(subject, text),
+        feedback_fields=walker.feedback_fields,
+        original_headers=walker.original_headers,
+        attachment_types=[attachment.content_type for attachment in walker.attachments],
+        subject=subject,
+        sender=sender,
+        automated=auto_submitted != "no" or headers.get("Return-Path", "").strip() == "<>",
+        our_domain=ours,
     )
 
 

@@ -29,7 +29,8 @@ from helpdesk.tickets.services import (
     ticket_system_note,
 )
 
-from .classify import INVALID, classify, is_no_reply_address
+from .classify import FEEDBACK, INVALID, classify, is_no_reply_address
+from .feedback_services import feedback_report_record
 from .models import InboundMail, MailGatewayToken
 from .parse import NotAMail, ParsedMail, parse_mail
 from .threading import reopen_allowed, ticket_for_mail
@@ -222,6 +223,13 @@ def mail_process(*, inbound_id: int) -> ProcessResult:
         parsed = _with_envelope_sender(parsed, inbound)
         classification = classify(parsed)
         inbound.kind = classification.kind
+        if classification.kind == FEEDBACK:  # a report for staff, never a ticket
+            return _finish(
+                inbound,
+                status=InboundMail.Status.PROCESSED,
+                action=InboundMail.Action.RECORDED,
+                reason=feedback_report_record(inbound=inbound, parsed=parsed),
+            )
         if classification.kind == "bounce":
             return _process_bounce(inbound, parsed, classification.reason)
         if classification.kind in ("auto_reply", "bulk"):

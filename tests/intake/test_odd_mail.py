@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.mail.models import InboundMail
+from helpdesk.mail.models import FeedbackReport, InboundMail
 from helpdesk.mail.parse import dry_run_summary
 from helpdesk.mail.services import mail_process, mail_store
-from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models import Contact, Ticket
 from tests.mail import header_fixtures as odd
+from tests.mail import report_fixtures as reports
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +45,44 @@ def test_reply_to_or_return_path_answers_a_mail_without_from(build, requester):
     inbound = ingest(build())
     assert inbound.action == "created"
     assert inbound.ticket.requester.email == requester
+
+
+# --- Feedback reports --------------------------------------------------------------------------
+
+
+def test_a_complaint_is_stored_for_staff_and_marks_our_contact():
+    contact = Contact.objects.create(email=reports.COMPLAINER)
+    inbound = ingest(reports.arf_abuse_report())
+    assert (inbound.kind, inbound.status, inbound.action) == ("feedback", "processed", "recorded")
+    assert Ticket.objects.count() == 0
+    report = FeedbackReport.objects.get(inbound=inbound)
+    assert report.contact == contact
+    assert report.feedback_type == "abuse"
+    assert report.original_message_id == "<ack.77@helpdesk.example.jp>"
+    assert list(contact.feedback_reports.all()) == [report]
+    assert f"contact #{contact.pk}" in inbound.reason
+
+
+def test_a_complaint_about_an_address_we_do_not_know_is_stored_without_contact():
+    inbound = ingest(reports.isp_feedback_loop_forward())
+    report = FeedbackReport.objects.get(inbound=inbound)
+    assert (report.reported_address, report.contact) == (reports.COMPLAINER, None)
+    assert Contact.objects.count() == 0  # no contact is invented for it
+
+
+def test_a_dmarc_report_marks_no_contact_even_when_the_address_is_ours():
+    Contact.objects.create(email="victim@customer.example")
+    ingest(reports.dmarc_failure_report())
+    assert FeedbackReport.objects.get().contact is None
+
+
+def test_feedback_reports_are_listed_and_filtered_in_the_admin(admin_client):
+    ingest(reports.arf_abuse_report())
+    ingest(reports.dmarc_aggregate_report())
+    page = admin_client.get("/admin/mail/feedbackreport/?feedback_type=abuse")
+    assert page.status_code == 200
+    assert reports.COMPLAINER in page.content.decode()
+    assert "receiver.example" not in page.content.decode()
+    listed = admin_client.get("/admin/mail/inboundmail/?kind=feedback")
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 2
