@@ -72,6 +72,8 @@ def _bounce_reason(parsed: ParsedMail) -> str:
         return "X-Failed-Recipients present"
     if headers.get("Return-Path", "").replace(" ", "") == "<>" and parsed.bounce is not None:
         return "null Return-Path with a delivery failure report"
+    if parsed.bounce is not None and parsed.bounce.recognised_by:
+        return parsed.bounce.recognised_by  # no standard marks it: structure and wording do
     return ""
 
 

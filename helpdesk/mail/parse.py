@@ -17,7 +17,7 @@ from email.parser import BytesParser
 from email.policy import compat32
 from typing import Any
 
-from .bounce import BounceInfo, bounce_info, looks_like_bounce_text
+from .bounce import BounceInfo, bounce_info, looks_like_bounce_text, unstandard_bounce
 from .carrier import carrier_emoji, carrier_of
 from .classify import INVALID, classify, is_daemon_address
 from .feedback import FeedbackInfo, feedback_info
@@ -275,7 +275,9 @@ def _bounce(
         or "X-Failed-Recipients" in headers
         or (null_sender and (walker.delivery_status or looks_like_bounce_text(subject, text)))
     ):
-        return None
+        return unstandard_bounce(
+            subject=subject, text=text, sender=sender, ignored_addresses=frozenset(to)
+        )
     return bounce_info(
         delivery_status="\n\n".join(walker.delivery_status),
         original_headers="\n".join(walker.original_headers),

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from helpdesk.mail.models import FeedbackReport, InboundMail
 from helpdesk.mail.parse import dry_run_summary
 from helpdesk.mail.services import mail_process, mail_store
-from helpdesk.tickets.models import Contact, Ticket
+from helpdesk.tickets.models import Contact, Message, Ticket
+from helpdesk.tickets.services import ticket_staff_reply
+from tests.intake.conftest import japanese_mail
+from tests.mail import bounce_fixtures as bounces
 from tests.mail import header_fixtures as odd
 from tests.mail import report_fixtures as reports
 
@@ -86,3 +90,32 @@ def test_feedback_reports_are_listed_and_filtered_in_the_admin(admin_client):
     listed = admin_client.get("/admin/mail/inboundmail/?kind=feedback")
     assert listed.status_code == 200
     assert listed.context["cl"].result_count == 2
+
+
+# --- Bounces that follow no standard ---------------------------------------------------------
+
+
+def test_a_json_bounce_of_our_answer_marks_the_address_and_opens_nothing():
+    ticket = ingest(japanese_mail(sender="hanako@customer.example")).ticket
+    answer = ticket_staff_reply(
+        ticket=ticket,
+        author=get_user_model().objects.create_user("agent", is_staff=True),
+        body_text="ご回答いたします。",
+    )
+    Message.objects.filter(pk=answer.pk).update(message_id="<ack.33@helpdesk.example.jp>")
+    inbound = ingest(bounces.json_notification())
+    assert (inbound.kind, inbound.action) == ("bounce", "appended")
+    assert Contact.objects.get(email="hanako@customer.example").email_undeliverable
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize("build", bounces.UNSTANDARD_BOUNCE_FIXTURES.values())
+def test_unstandard_bounces_of_unknown_mail_are_ignored(build):
+    inbound = ingest(build())
+    assert (inbound.kind, inbound.status) == ("bounce", "ignored")
+    assert Ticket.objects.count() == 0
+
+
+def test_a_customer_forwarding_a_bounce_opens_a_ticket():
+    inbound = ingest(bounces.customer_forwards_a_bounce())
+    assert (inbound.kind, inbound.action) == ("inquiry", "created")
