@@ -137,20 +137,23 @@ def bounce_info(
 
 # --- Bounces that follow no standard ----------------------------------------------------------
 
+# _FAILURE_SUBJECT and _LIST_MANAGER are searched in lower-cased text, without re.I: they are
+# tried on every mail, and re.I makes an alternation many times slower.
 _FAILURE_SUBJECT = re.compile(
     r"undeliver(ed|able)|mail delivery (failed|failure|subsystem)|delivery (status notification|"
     r"failure|has failed|notification)|returned mail|failure notice|mail system error|"
     r"message not delivered|non-?deliver|mail loop|loop detected|too many hops|"
     r"配信(不能|エラー|失敗)|配送(不能|エラー|失敗)|送信(エラー|失敗)|エラーメール|不達|メールループ|"
     r"(届きませんでした|配信できませんでした|送信できませんでした)",
-    re.I,
 )
+# Only the first lines are read: every mail passes this test, and a notice says what it is
+# at once. No re.I: it is searched in lower-cased text, many times faster.
 _FAILURE_OPENING = re.compile(
     r"this is the mail system at|created automatically by mail delivery software|"
     r"could not be delivered to one or more|your message did not reach|was undeliverable|"
-    r"delivery to the following recipients? failed|i'm sorry to have to inform you|"
-    r"配送に失敗しました|配信に失敗しました|配信できませんでした|送信できませんでした|届けることができませんでした",
-    re.I,
+    r"recipients? failed|i'm sorry to have to inform you|"
+    r"配送に失敗しました|配信に失敗しました|配信できませんでした|送信できませんでした|"
+    r"届けることができませんでした",
 )
 _QUOTED_ORIGINAL = re.compile(
     r"original message|returned message|copy of the message|message headers? follows?|"
@@ -160,7 +163,6 @@ _QUOTED_ORIGINAL = re.compile(
 _LIST_MANAGER = re.compile(
     r"(-owner|-bounces?|-request|-admin)$|^(owner-|majordomo|mailman|listserv|listproc|ezmlm|"
     r"sympa|fml|ml-?admin)",
-    re.I,
 )
 _LIST_REFUSAL = re.compile(
     r"not a member|non-?member|only (list )?members|members only|posting (is )?restricted|"
@@ -178,9 +180,14 @@ _PERSON = re.compile(
 _REPLY_OR_FORWARD = re.compile(r"^\s*(re|fwd?|aw|wg|tr|返信|転送)\s*[:：]", re.I)
 
 
+_JSON_START = re.compile(r"\s*\{")
+
+
 def _json_object(text: str) -> dict[str, Any] | None:
+    if not _JSON_START.match(text):  # checked for every mail: no copy of the text
+        return None
     text = text.strip()
-    if not (text.startswith("{") and text.endswith("}")):
+    if not text.endswith("}"):
         return None
     try:
         value = json.loads(text)
@@ -256,19 +263,25 @@ def unstandard_bounce(
     notification = _json_object(text)
     if notification is not None:
         return _json_bounce(notification)
-    head = text[:5000]
-    # The rare positive signs first: most mail is read no further than these.
-    if _LIST_MANAGER.search(sender.partition("@")[0]) and (
-        _LIST_REFUSAL.search(subject) or _LIST_REFUSAL.search(head)
+    if _REPLY_OR_FORWARD.match(subject):  # a person answering or passing a notice on
+        return None
+    # The rare positive signs next: most mail is read no further than these.
+    if _LIST_MANAGER.search(sender.partition("@")[0].lower()) and (
+        _LIST_REFUSAL.search(subject) or _LIST_REFUSAL.search(text, 0, 5000)
     ):
         recognised_by = "mailing list manager's error reply"
-    elif (_FAILURE_SUBJECT.search(subject) or _FAILURE_OPENING.search(head[:1500])) and (
-        _SMTP_REPLY.search(head) or _STATUS.search(head) or _QUOTED_ORIGINAL.search(head)
+    elif (
+        _FAILURE_SUBJECT.search(subject.lower()) or _FAILURE_OPENING.search(text[:300].lower())
+    ) and (
+        _SMTP_REPLY.search(text, 0, 5000)
+        or _STATUS.search(text, 0, 5000)
+        or _QUOTED_ORIGINAL.search(text, 0, 5000)
     ):
         recognised_by = "plain-text delivery failure notice"
     else:
         return None
-    if _REPLY_OR_FORWARD.match(subject) or _PERSON.search(subject) or _PERSON.search(head):
+    head = text[:5000]
+    if _PERSON.search(subject) or _PERSON.search(head):
         return None
     ignored = ignored_addresses | {sender}
     found = bounce_info(body_text=text, ignored_addresses=ignored)

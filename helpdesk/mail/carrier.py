@@ -32,9 +32,14 @@ _DOMAINS = {
 }
 
 
+_SUFFIXES = tuple(_DOMAINS)
+
+
 def carrier_of(address: str) -> str:
     """``docomo``, ``au``, ``softbank``, or ``""`` for an address that is no carrier's."""
     domain = address.strip().strip("<>").rpartition("@")[2].lower().rstrip(".")
+    if not domain.endswith(_SUFFIXES):  # every mail asks; almost none is from a phone
+        return ""
     while domain:
         if domain in _DOMAINS:
             return _DOMAINS[domain]

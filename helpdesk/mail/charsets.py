@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 
 ISO_2022_JP = "iso-2022-jp"
 CP932 = "cp932"
@@ -76,6 +77,7 @@ _REFUSED_CODECS = {
 }
 
 
+@functools.lru_cache(maxsize=1024)  # a few dozen labels cover nearly all mail
 def charset_codec(label: str | None) -> str | None:
     """The codec to decode a MIME charset label with, or None if unknown (then we detect)."""
     if not label:

@@ -63,7 +63,11 @@ class ParsedAttachment:
 def first_headers(message: Message) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in message.raw_items():
-        headers.setdefault(name.strip().lower(), value)
+        key = name.lower()
+        if key[-1:] in (" ", "\t"):  # "Subject :" - rare, so not stripped every time
+            key = key.strip()
+        if key not in headers:
+            headers[key] = value
     return headers
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import email.utils
+
 import pytest
 
-from helpdesk.mail.headers import decode_header_value
+from helpdesk.mail.headers import decode_header_value, parse_addresses, parse_date
 from helpdesk.mail.parse import parse_mail
 
 from . import header_fixtures as odd
@@ -37,3 +41,41 @@ def test_a_real_space_inside_a_sloppy_q_word_is_kept():
 def test_whitespace_between_an_encoded_word_and_plain_text_is_kept():
     value = b"Re: =?UTF-8?B?44GK?=\r\n =?UTF-8?B?5ZWP?= end"
     assert decode_header_value(value) == "Re: お問 end"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Wed, 01 Apr 2026 10:00:00 +0900",
+        "1 Apr 2026 10:00:00 -0000",
+        "Thu, 3 Dec 2026 05:06:07 -0530",
+        "Wed, 01 APR 2026 10:00:00 +0000",
+        "Wed, 31 Feb 2026 10:00:00 +0900",
+        "Wed, 01 Apr 2026 10:00:00 +9900",
+        "Wed, 01 Apr 2026 10:00 JST",
+    ],
+)
+def test_the_usual_date_shortcut_reads_dates_as_the_stdlib_does(value):
+    expected = None
+    with contextlib.suppress(ValueError):
+        expected = email.utils.parsedate_to_datetime(value.replace("JST", "+0900"))
+    if expected is not None and expected.tzinfo is None:
+        expected = expected.replace(tzinfo=datetime.UTC)
+    parsed = parse_date(value.encode())
+    assert parsed == expected
+    assert parsed is None or parsed.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (b"a@b.jp", [("", "a@b.jp")]),
+        (b" Taro Yamada <Taro@B.JP> ", [("Taro Yamada", "taro@b.jp")]),
+        (b'"Yamada, Taro" <a@b.jp>', [("Yamada, Taro", "a@b.jp")]),
+        (b"a@b.jp, c@d.jp", [("", "a@b.jp"), ("", "c@d.jp")]),
+        (b"Name <mailto:a@b.jp>", [("Name", "a@b.jp")]),
+        (b"=?UTF-8?B?5bGx55Sw?= <a@b.jp>", [("山田", "a@b.jp")]),
+    ],
+)
+def test_single_mailboxes_and_lists_read_the_same(value, expected):
+    assert parse_addresses(value) == expected
