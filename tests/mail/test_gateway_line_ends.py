@@ -4,17 +4,37 @@ from __future__ import annotations
 
 import smtplib
 import socket
+from collections.abc import Iterator
 
+import pytest
+
+from helpdesk.mail.gateway import build_controller
 from helpdesk.mail.models import InboundMail
 from helpdesk.mail.parse import parse_mail
-from tests.intake.conftest import japanese_mail
+from tests.mail.fixtures import text_mail
+
+
+@pytest.fixture
+def gateway(transactional_db) -> Iterator[tuple[str, int]]:
+    """The SMTP gateway on a free loopback port, storing into the test database."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = build_controller(
+        host="127.0.0.1", port=port, accepted_recipients=["@helpdesk.example.jp"], max_bytes=200_000
+    )
+    controller.start()
+    try:
+        yield "127.0.0.1", port
+    finally:
+        controller.stop()
 
 
 def _bare_lf_mail() -> bytes:
     body = "\n".join(f"{index}行目: ログインできません。" for index in range(80))
-    raw = japanese_mail(body=body, message_id="<bare-lf@customer.example.jp>")
+    raw = text_mail(body.encode(), message_id="<bare-lf@customer.example.jp>")
     raw = raw.replace(b"\r\n", b"\n")
-    return raw + b".a line that starts with a dot\n"
+    return raw + b"\n.a line that starts with a dot\n"
 
 
 def test_regression_bare_lf_mail_is_stored_as_sent_not_refused_as_line_too_long(gateway):
