@@ -199,6 +199,11 @@ def _json_object(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def _object(parent: dict[str, Any], name: str) -> dict[str, Any]:
+    value = parent.get(name)
+    return value if isinstance(value, dict) else {}
+
+
 def _json_bounce(notification: dict[str, Any]) -> BounceInfo | None:
     """Cloud mail services' delivery-failure events: SES-style ``notificationType``/
     ``eventType`` "Bounce" with ``bounce.bouncedRecipients``, or one-event ``event``/
@@ -212,19 +217,24 @@ def _json_bounce(notification: dict[str, Any]) -> BounceInfo | None:
     ).lower()
     if kind not in ("bounce", "dropped", "failed", "hardbounce"):
         return None
-    details = notification.get("bounce") if isinstance(notification.get("bounce"), dict) else {}
-    listed = details.get("bouncedRecipients") if isinstance(details, dict) else None
-    entries = [entry for entry in listed or [notification] if isinstance(entry, dict)]
+    details = _object(notification, "bounce")
+    listed = details.get("bouncedRecipients")
+    entries = [
+        entry
+        for entry in (listed if isinstance(listed, list) else [notification])
+        if isinstance(entry, dict)
+    ]
     recipients = [
         str(entry.get("emailAddress") or entry.get("recipient") or entry.get("email") or "")
         for entry in entries
     ]
-    first = entries[0] if entries else {}
-    mail = notification.get("mail") if isinstance(notification.get("mail"), dict) else {}
-    common = mail.get("commonHeaders") if isinstance(mail.get("commonHeaders"), dict) else {}
+    first: dict[str, Any] = entries[0] if entries else {}
+    mail = _object(notification, "mail")
+    common = _object(mail, "commonHeaders")
+    headers = mail.get("headers")
     header_ids = [
         str(header.get("value", ""))
-        for header in mail.get("headers") or []
+        for header in (headers if isinstance(headers, list) else [])
         if isinstance(header, dict) and str(header.get("name", "")).lower() == "message-id"
     ]
     candidates = [str(common.get("messageId") or ""), *header_ids]
