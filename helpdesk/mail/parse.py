@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from typing import Any
@@ -136,6 +137,25 @@ def _mail_bytes(raw: bytes, defects: list[str]) -> bytes:
     return data
 
 
+# A lone CR ends a header line for the stdlib parser too.
+_MULTIPART_OR_MESSAGE = re.compile(
+    rb"(?:^|\r)content-type:[ \t]*(?:(?:\r\n|\r|\n)[ \t]+)?(?:multipart|message)/", re.I | re.M
+)
+
+
+def _message(data: bytes) -> Message:
+    """The stdlib's message tree of ``data``. Most mail is a single part: then only the header
+    block goes through the parser, which would otherwise walk the body line by line just to
+    join it again. The result is the same; anything unusual takes the full parse."""
+    end = _HEADER_END.search(data)
+    if end is not None and not _MULTIPART_OR_MESSAGE.search(data, 0, end.start()):
+        message = BytesParser(policy=compat32).parsebytes(data[: end.end()], headersonly=True)
+        if not message._payload and not message.defects:  # the header block held only headers
+            message.set_payload(data[end.end() :].decode("ascii", "surrogateescape"))
+            return message
+    return BytesParser(policy=compat32).parsebytes(data)
+
+
 def _addresses(headers: dict[str, str], name: str, defects: list[str]) -> list[tuple[str, str]]:
     return parse_addresses(headers[name], defects) if name in headers else []
 
@@ -160,7 +180,7 @@ def parse_mail(
     mail is repaired as far as possible and the repairs are listed in ``defects``."""
     raw = bytes(raw)
     defects: list[str] = []
-    message = BytesParser(policy=compat32).parsebytes(_mail_bytes(raw, defects))
+    message = _message(_mail_bytes(raw, defects))
     headers = first_headers(message)
     if not {"from", "message-id", "subject"} & headers.keys():
         raise NotAMail("no From, Message-ID or Subject header")
