@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import datetime
 import email.utils
+from email.parser import BytesParser
+from email.policy import compat32
 
 import pytest
 
+from helpdesk.mail import parse
 from helpdesk.mail.headers import decode_header_value, parse_addresses, parse_date
-from helpdesk.mail.parse import parse_mail
 
 from . import header_fixtures as odd
 
@@ -25,13 +27,13 @@ from . import header_fixtures as odd
 )
 def test_regression_folded_and_utf7_subjects_read_as_sent(build, subject):
     # Bug: a fold inside an encoded-word left U+FFFD or the raw "=?ISO-2022-JP? B?..." text.
-    parsed = parse_mail(build())
+    parsed = parse.parse_mail(build())
     assert parsed.subject == subject
     assert not parsed.defects
 
 
 def test_utf7_body_is_decoded():
-    assert parse_mail(odd.utf7_subject()).text == "お問い合わせ"
+    assert parse.parse_mail(odd.utf7_subject()).text == "お問い合わせ"
 
 
 def test_a_real_space_inside_a_sloppy_q_word_is_kept():
@@ -79,3 +81,26 @@ def test_the_usual_date_shortcut_reads_dates_as_the_stdlib_does(value):
 )
 def test_single_mailboxes_and_lists_read_the_same(value, expected):
     assert parse_addresses(value) == expected
+
+
+PARTS = b"--x\r\n\r\nhi\r\n--x--"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Subject: a\r\nFrom: x@y.jp\r\n\r\nbody line\r\n\r\nsecond\r\n",
+        b"Subject: a\r\nnot a header\r\nFrom: x@y.jp\r\n\r\nbody",
+        b"Subject: a\r\nTo: b@c.jp\rContent-Type: multipart/mixed; boundary=x\r\n\r\n" + PARTS,
+        b"Subject: a\r\nContent-Type:\r\n multipart/mixed; boundary=x\r\n\r\n" + PARTS,
+        b"Subject: a\n\nLF only\n",
+    ],
+)
+def test_the_single_part_shortcut_builds_the_same_message_as_the_full_parse(raw):
+    full = BytesParser(policy=compat32).parsebytes(raw)
+    quick = parse._message(raw)
+    assert quick.raw_items() and list(quick.raw_items()) == list(full.raw_items())
+    assert quick.get_payload() == full.get_payload() or (
+        quick.is_multipart() and len(quick.get_payload()) == len(full.get_payload())
+    )
+    assert [type(defect) for defect in quick.defects] == [type(defect) for defect in full.defects]
