@@ -1,36 +1,9 @@
 from django.contrib import admin, messages
-from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import classify
-from .models import ImapMailboxState, InboundMail, MailGatewayToken
+from .models import FeedbackReport, ImapMailboxState, InboundMail, MailGatewayToken
 from .services import mail_reprocess
-
-# The classifier's kinds are plain strings (it is pure, with no Django); their names here.
-KIND_LABELS = {
-    classify.INQUIRY: _("inquiry"),
-    classify.REPLY: _("reply"),
-    classify.AUTO_REPLY: _("automatic reply"),
-    classify.BOUNCE: _("delivery failure report"),
-    classify.BULK: _("bulk mail"),
-    classify.INVALID: _("not a mail"),
-}
-
-
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind or "-"))
-
-
-class KindFilter(admin.SimpleListFilter):
-    title = _("kind")
-    parameter_name = "kind"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin):
-        return list(KIND_LABELS.items())
-
-    def queryset(self, request: HttpRequest, queryset):
-        return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
 @admin.register(InboundMail)
@@ -46,7 +19,7 @@ class InboundMailAdmin(admin.ModelAdmin):
         "ticket",
         "attempts",
     )
-    list_filter = ("status", "source", KindFilter)
+    list_filter = ("status", "source", "kind")
     search_fields = ("message_id", "sha256", "reason", "envelope_sender")
     # The raw bytes are not shown; kind and the duplicate key get translated labels.
     readonly_fields = [
@@ -62,7 +35,7 @@ class InboundMailAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_display(self, inbound: InboundMail) -> str:
-        return kind_label(inbound.kind)
+        return inbound.get_kind_display() or "-"
 
     @admin.action(description=_("Process the selected quarantined or failed mails again"))
     def reprocess(self, request, queryset):
@@ -78,6 +51,29 @@ class InboundMailAdmin(admin.ModelAdmin):
                 },
                 messages.INFO,
             )
+
+
+@admin.register(FeedbackReport)
+class FeedbackReportAdmin(admin.ModelAdmin):
+    """Abuse, feedback-loop and DMARC reports: kept out of tickets, listed here for staff."""
+
+    list_display = (
+        "created_at",
+        "feedback_type",
+        "reported_address",
+        "contact",
+        "reporter",
+        "reported_domain",
+        "source_ip",
+        "inbound",
+    )
+    list_filter = ("feedback_type", "created_at")
+    list_select_related = ("contact", "inbound")
+    search_fields = ("reported_address", "reporter", "reported_domain", "original_message_id")
+    readonly_fields = [field.name for field in FeedbackReport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(MailGatewayToken)

@@ -14,15 +14,17 @@ from .bounce import is_daemon_address
 from .headers import parameter_text, parse_parameters
 from .parse import ParsedMail
 
-INQUIRY, REPLY, AUTO_REPLY, BOUNCE, BULK, INVALID = (
+INQUIRY, REPLY, AUTO_REPLY, BOUNCE, BULK, FEEDBACK, INVALID = (
     "inquiry",
     "reply",
     "auto_reply",
     "bounce",
     "bulk",
+    "feedback",
     "invalid",
 )
-KINDS = (INQUIRY, REPLY, AUTO_REPLY, BOUNCE, BULK, INVALID)
+KINDS = (INQUIRY, REPLY, AUTO_REPLY, BOUNCE, BULK, FEEDBACK, INVALID)
+NO_SENDER = "no sender"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ def _bounce_reason(parsed: ParsedMail) -> str:
         return "X-Failed-Recipients present"
     if headers.get("Return-Path", "").replace(" ", "") == "<>" and parsed.bounce is not None:
         return "null Return-Path with a delivery failure report"
+    if parsed.bounce is not None and parsed.bounce.recognised_by:
+        return parsed.bounce.recognised_by  # no standard marks it: structure and wording do
     return ""
 
 
@@ -102,10 +106,18 @@ def _bulk_reason(parsed: ParsedMail) -> str:
     return ""
 
 
+def _feedback_reason(parsed: ParsedMail) -> str:
+    # Before bounces: feedback loops often write from postmaster or a null sender.
+    if parsed.feedback is None:
+        return ""
+    return f"feedback report ({parsed.feedback.feedback_type})"
+
+
 def classify(parsed: ParsedMail) -> Classification:
-    """Bounce, then auto-reply, then bulk; otherwise a reply if it refers to one of our mails
-    or tickets, else a new inquiry."""
+    """Feedback report, bounce, auto-reply, then bulk; otherwise a reply if it refers to one
+    of our mails or tickets, else a new inquiry."""
     for kind, reason_of in (
+        (FEEDBACK, _feedback_reason),
         (BOUNCE, _bounce_reason),
         (AUTO_REPLY, _auto_reply_reason),
         (BULK, _bulk_reason),
@@ -113,6 +125,9 @@ def classify(parsed: ParsedMail) -> Classification:
         reason = reason_of(parsed)
         if reason:
             return Classification(kind, reason)
+    if not parsed.sender:
+        # Nobody could read our answer: keep the mail for an operator, open nothing.
+        return Classification(INVALID, NO_SENDER)
     if parsed.our_message_ids:
         header = "In-Reply-To" if parsed.in_reply_to in parsed.our_message_ids else "References"
         return Classification(REPLY, f"{header} refers to our mail {parsed.our_message_ids[0]}")

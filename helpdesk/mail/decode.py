@@ -18,94 +18,14 @@ import codecs
 import re
 from typing import NamedTuple
 
-ISO_2022_JP = "iso-2022-jp"
-CP932 = "cp932"
-EUC_JP = "euc-jp"
-UTF_8 = "utf-8"
-ASCII = "ascii"
+from . import carrier as carriers
+from .charsets import ASCII, CP932, EUC_JP, ISO_2022_JP, UTF_8, charset_codec
 
 
 class DecodedText(NamedTuple):
     text: str
     charset: str  # what the bytes were decoded as, after any detection
     repair: str  # '' when the label told the truth; otherwise what was done about it
-
-
-def _labels(codec: str, names: str) -> dict[str, str]:
-    return dict.fromkeys(names.split(), codec)
-
-
-# Labels seen in real mail, mapped to the decoder that reads what those senders really send.
-_CHARSET_ALIASES: dict[str, str] = {
-    **_labels(
-        ISO_2022_JP,
-        "iso-2022-jp iso2022jp iso2022_jp csiso2022jp iso-2022-jp-1 iso-2022-jp-2 iso-2022-jp-3 "
-        "iso-2022-jp-2004 iso-2022-jp-ext iso-2022-jp-ms cp50220 cp50221 cp50222 jis x-jis",
-    ),
-    **_labels(
-        CP932,
-        "shift_jis shift-jis x-sjis sjis s-jis shiftjis x-shift-jis x-shift_jis ms_kanji "
-        "ms-kanji csshiftjis windows-31j cswindows31j cp932 ms932 x-ms-cp932 ibm-943 ibm943 "
-        "shift_jisx0213 shift_jis_2004 shift-jis-2004 x-mac-japanese",
-    ),
-    **_labels(
-        EUC_JP,
-        "euc-jp euc_jp eucjp x-euc-jp x-euc cseucpkdfmtjapanese euc-jis-2004 euc-jisx0213 "
-        "cp51932 eucjp-ms eucjp-win ujis",
-    ),
-    **_labels(
-        UTF_8,
-        "utf-8 utf8 x-utf-8 utf-8-sig unicode-1-1-utf-8 unicode-2-0-utf-8 x-unicode20utf8",
-    ),
-    **_labels(
-        ASCII,
-        "us-ascii ascii us ansi_x3.4-1968 iso646-us cp367 csascii iso-ir-6 7bit 8bit",
-    ),
-    **_labels(
-        "cp949",
-        "ks_c_5601-1987 ks_c_5601-1989 ks_c_5601 ksc5601 ksc_5601 euc-kr euckr korean "
-        "csksc56011987 iso-ir-149 windows-949 cp949 uhc",
-    ),
-    **_labels(
-        "gb18030",
-        "gb2312 gb_2312-80 gb_2312 csgb2312 gbk x-gbk cp936 windows-936 euc-cn x-euc-cn "
-        "chinese gb18030",
-    ),
-    **_labels("cp950", "big5 big-5 x-x-big5 cn-big5 csbig5 cp950 windows-950"),
-    # WHATWG: a Latin-1 label means windows-1252; mailers put “smart quotes” in 0x80-0x9F.
-    **_labels(
-        "cp1252",
-        "iso-8859-1 iso_8859-1 latin1 latin-1 l1 cp819 ibm819 iso-ir-100 csisolatin1 "
-        "windows-1252 cp1252 x-cp1252",
-    ),
-}
-# Codecs Python knows that are no charset at all, or would turn data into something else.
-_REFUSED_CODECS = {
-    "undefined",
-    "unicode_escape",
-    "raw_unicode_escape",
-    "idna",
-    "punycode",
-    "charmap",
-}
-
-
-def charset_codec(label: str | None) -> str | None:
-    """The codec to decode a MIME charset label with, or None if unknown (then we detect)."""
-    if not label:
-        return None
-    name = label.strip().strip("\"'").strip().lower()
-    if name in _CHARSET_ALIASES:
-        return _CHARSET_ALIASES[name]
-    try:
-        info = codecs.lookup(name)
-    except (LookupError, ValueError):
-        return None
-    if info.name.replace("-", "_") in _REFUSED_CODECS or not getattr(
-        info, "_is_text_encoding", True
-    ):
-        return None
-    return _CHARSET_ALIASES.get(info.name.replace("_", "-"), info.name)
 
 
 # --- JIS X 0208 through CP932 -------------------------------------------------------------
@@ -129,11 +49,33 @@ def _build_jis_table() -> dict[int, str]:
             try:
                 table[row << 8 | cell] = jis_to_sjis(row, cell).decode(CP932)
             except UnicodeDecodeError:
-                table[row << 8 | cell] = "\ufffd"
+                table[row << 8 | cell] = _user_defined(row, cell)
     return table
 
 
+def _user_defined(row: int, cell: int) -> str:
+    # Rows 0x75-0x7E are JIS X 0208's user-defined area: Windows (CP50221) and EUC-JP map it
+    # to U+E000-U+E3AB, so a character the sender's phone or font drew survives as itself.
+    if row >= 0x75:
+        return chr(0xE000 + (row - 0x75) * 94 + cell - 0x21)
+    return "\ufffd"
+
+
 _JIS_TABLE = _build_jis_table()
+
+
+def _build_au_jis_table() -> dict[int, str]:
+    # au sends its emoji in rows 0x75-0x7B, which CP932 uses for the NEC-selected IBM kanji.
+    table = dict(_JIS_TABLE)
+    for row in range(0x75, 0x7C):
+        for cell in range(0x21, 0x7F):
+            sjis = carriers.au_jis_to_sjis(row, cell)
+            if sjis is not None:
+                table[row << 8 | cell] = sjis.decode(CP932)
+    return table
+
+
+_CARRIER_JIS_TABLES = {carriers.AU: _build_au_jis_table()}
 _JIS_BYTES = bytes(range(0x21, 0x7F))
 _KANA_TABLE = {byte: 0xFF61 + byte - 0x21 for byte in range(0x21, 0x60)} | {
     byte: 0xFF61 + byte - 0xA1 for byte in range(0xA1, 0xE0)
@@ -216,9 +158,9 @@ def _jis_extension(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_JIS_EXTENSIONS, _jis_extension)
 
 
-def _decode_jis0208(run: bytes) -> str:
+def _decode_jis0208(run: bytes, table: dict[int, str]) -> str:
     if len(run) % 2 == 0 and not run.translate(None, _JIS_BYTES):
-        return run.decode("utf-16-be").translate(_JIS_TABLE)
+        return run.decode("utf-16-be").translate(table)
     # Broken encoders leave the kanji mode open across line ends or put stray bytes inside it.
     out: list[str] = []
     index, length = 0, len(run)
@@ -226,7 +168,7 @@ def _decode_jis0208(run: bytes) -> str:
         byte = run[index]
         following = run[index + 1] if index + 1 < length else 0
         if 0x21 <= byte <= 0x7E and 0x21 <= following <= 0x7E:
-            out.append(_JIS_TABLE[byte << 8 | following])
+            out.append(table[byte << 8 | following])
             index += 2
             continue
         out.append(chr(byte) if byte < 0x21 else "\ufffd")  # controls are cleaned by callers
@@ -234,13 +176,15 @@ def _decode_jis0208(run: bytes) -> str:
     return "".join(out)
 
 
-def decode_iso2022jp(data: bytes) -> DecodedText:
+def decode_iso2022jp(data: bytes, *, carrier: str = "") -> DecodedText:
     """Decode ISO-2022-JP as Windows and old Japanese mailers actually write it.
 
-    Accepts CP932 extensions, half-width katakana (``ESC ( I`` and SO/SI), JIS X 0212/0213 and
-    8-bit bytes between the escapes (which are detected and decoded on their own).
+    Accepts CP932 extensions, half-width katakana (``ESC ( I`` and SO/SI), JIS X 0212/0213,
+    user-defined characters (au's emoji when ``carrier`` is au) and 8-bit bytes between the
+    escapes (which are detected and decoded on their own).
     """
-    if data.isascii() and _only_usual_escapes(data):
+    table = _CARRIER_JIS_TABLES.get(carrier, _JIS_TABLE)
+    if table is _JIS_TABLE and data.isascii() and _only_usual_escapes(data):
         # The common case (ASCII, JIS X 0208, half-width katakana) goes through the C codec,
         # which is many times faster; CP932 extensions come back through the error handler.
         try:
@@ -269,7 +213,7 @@ def decode_iso2022jp(data: bytes) -> DecodedText:
         if shifted or mode == _KANA_MODE:
             out.append(piece.decode("latin-1").translate(_KANA_TABLE))
         elif mode == _JIS0208_MODE:
-            out.append(_decode_jis0208(piece))
+            out.append(_decode_jis0208(piece, table))
         elif mode == "codec":
             out.append((codec_escape + piece).decode(_CODEC_ESCAPES[codec_escape], "replace"))
         elif piece.isascii():
@@ -388,13 +332,24 @@ def detect_charset(data: bytes) -> str:
     return _decode_unlabelled_8bit(data).charset
 
 
-def decode_bytes(data: bytes, label: str | None) -> DecodedText:
-    """Decode ``data`` labelled ``label`` (or unlabelled), repairing labels that lie."""
+def decode_bytes(data: bytes, label: str | None, *, carrier: str = "") -> DecodedText:
+    """Decode ``data`` labelled ``label`` (or unlabelled), repairing labels that lie.
+
+    ``carrier`` (``carrier.carrier_of`` the sender) reads a phone's emoji as that carrier
+    meant them and turns them into standard emoji where a mapping exists.
+    """
+    if not carrier:
+        return _decode_bytes(data, label, "")
+    decoded = _decode_bytes(data, label, carrier)
+    return decoded._replace(text=carriers.carrier_emoji(decoded.text, carrier))
+
+
+def _decode_bytes(data: bytes, label: str | None, carrier: str) -> DecodedText:
     codec = charset_codec(label)
     shown = (label or "").strip()[:40]
     if data.isascii():
         if b"\x1b" in data or (codec == ISO_2022_JP and b"\x0e" in data):
-            decoded = decode_iso2022jp(data)
+            decoded = decode_iso2022jp(data, carrier=carrier)
             if codec == ISO_2022_JP:
                 return decoded
             note = f"ISO-2022-JP escapes in a part labelled {shown or 'nothing'}"
@@ -403,7 +358,9 @@ def decode_bytes(data: bytes, label: str | None) -> DecodedText:
             return DecodedText(data.decode(codec, "replace"), codec, "")
         return DecodedText(data.decode(ASCII), ASCII, "")
     if codec == ISO_2022_JP and b"\x1b" in data:
-        return decode_iso2022jp(data)
+        return decode_iso2022jp(data, carrier=carrier)
+    if codec == CP932 and carrier == carriers.SOFTBANK:
+        return DecodedText(carriers.decode_softbank_sjis(data), CP932, "")
     if codec == CP932:
         try:
             return DecodedText(_decode_cp932(data, strict=True), CP932, "")
@@ -420,6 +377,8 @@ def decode_bytes(data: bytes, label: str | None) -> DecodedText:
         except UnicodeDecodeError:
             pass
     detected = _decode_unlabelled_8bit(data)
+    if detected.charset == CP932 and carrier == carriers.SOFTBANK:
+        detected = detected._replace(text=carriers.decode_softbank_sjis(data))
     if codec not in (None, ASCII, ISO_2022_JP):
         # A truncated part or a stray byte breaks a correct label in one place only, and the
         # text still reads better than any guess; a label that lies breaks every character.

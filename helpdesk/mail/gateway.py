@@ -20,7 +20,7 @@ from contextlib import ExitStack
 
 from aiosmtpd.controller import Controller, _server_to_client_ssl_ctx
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
 from django.db import close_old_connections, connections
 
 from .services import MailTooLarge, mail_store
@@ -142,13 +142,79 @@ STARTUP_PROBE_FILTER = StartupProbeFilter()
 SMTP_SESSION_LOG.addFilter(STARTUP_PROBE_FILTER)
 
 
+_END_OF_DATA = (b".\r\n", b".\n")
+
+
+async def _receive_data(server: SMTP, arg: str) -> None:
+    """DATA that also takes lines ended by a bare LF, keeping each line as it came.
+
+    RFC 5321 wants CRLF, but scripts that pipe a Unix file into a socket send LF. aiosmtpd reads
+    only up to CRLF, so such a mail arrives as one overlong line and is refused with a
+    misleading "500 Line too long"; the sender then retries it for days.
+    """
+    if await server.check_helo_needed() or await server.check_auth_needed("DATA"):
+        return
+    if server.envelope is None or not server.envelope.rcpt_tos:
+        await server.push("503 Error: need RCPT command")
+        return
+    if arg:
+        await server.push("501 Syntax: DATA")
+        return
+    await server.push("354 End data with <CR><LF>.<CR><LF>")
+    reader = server._reader
+    lines: list[bytes] = []
+    size, too_big, too_long, inside_long_line = 0, False, False, False
+    while True:
+        try:
+            line = await reader.readuntil(b"\n")
+        except asyncio.LimitOverrunError as overrun:
+            # Longer than RFC 5321's 1,000 bytes: read it away, answer when DATA ends.
+            line = await reader.read(overrun.consumed)
+            too_long, inside_long_line = True, True
+            continue
+        except (asyncio.CancelledError, asyncio.IncompleteReadError):
+            server._writer.close()  # the connection was lost during DATA
+            raise
+        if inside_long_line:  # the end of the overlong line, not a line of its own
+            inside_long_line = False
+            continue
+        if line in _END_OF_DATA:
+            break
+        size += len(line)
+        too_big = too_big or bool(server.data_size_limit and size > server.data_size_limit)
+        if not (too_big or too_long):
+            lines.append(line[1:] if line.startswith(b".") else line)  # RFC 5321 4.5.2
+    if too_big or too_long:
+        server._set_post_data_state()
+        await server.push(
+            "552 Error: Too much mail data" if too_big else "500 Line too long (RFC 5321 4.5.3.1.6)"
+        )
+        return
+    server.envelope.content = server.envelope.original_content = b"".join(lines)
+    status = await server._call_handler_hook("DATA")
+    server._set_post_data_state()
+    await server.push("250 OK" if status is MISSING else status)
+
+
+class IntakeSMTP(SMTP):
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        await _receive_data(self, arg)
+
+
+class IntakeLMTP(LMTP):
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        await _receive_data(self, arg)
+
+
 class IntakeController(Controller):
     def __init__(self, handler: IntakeHandler, *, lmtp: bool = False, **kwargs) -> None:
         self.lmtp = lmtp
         super().__init__(handler, **kwargs)
 
     def factory(self) -> SMTP:
-        server_class = LMTP if self.lmtp else SMTP
+        server_class = IntakeLMTP if self.lmtp else IntakeSMTP
         return server_class(self.handler, **self.SMTP_kwargs)
 
     def stop(self, no_assert: bool = False) -> None:

@@ -45,6 +45,17 @@ def unfold(value: HeaderValue) -> bytes:
     return _FOLD.sub(b"", data).replace(b"\r", b"").replace(b"\n", b"")
 
 
+# An encoded-word that a mailer folded in the middle (inside the text, or even between its
+# delimiters): the line break and the indentation around it belong to no character. Q words
+# cannot hold a real space, B words none at all, so removing them restores the sender's word.
+_FOLDED_ENCODED_WORD = re.compile(rb"=\?[^?\s]+\?\s*[bBqQ]\s*\?[^?]*\?\s*=")
+_FOLD_WHITESPACE = re.compile(rb"[ \t]*\r?\n[ \t]*")
+
+
+def _join_folded_words(data: bytes) -> bytes:
+    return _FOLDED_ENCODED_WORD.sub(lambda match: _FOLD_WHITESPACE.sub(b"", match.group()), data)
+
+
 _ENCODED_WORD = re.compile(rb"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?]*)\?=")
 _UNTERMINATED_WORD = re.compile(rb"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)$")
 
@@ -55,14 +66,29 @@ def _word_bytes(encoding: bytes, text: bytes) -> tuple[bytes, str]:
     return binascii.a2b_qp(text, header=True), ""
 
 
-def decode_header_value(value: HeaderValue, repairs: list[str] | None = None) -> str:
+def decode_header_value(
+    value: HeaderValue, repairs: list[str] | None = None, *, carrier: str = ""
+) -> str:
     """Decode a raw header value to text (encoded-words, raw 8-bit bytes, raw JIS escapes).
 
     Adjacent encoded-words in the same charset are joined as bytes before decoding, because
     mailers split words in the middle of a multibyte character. Notes on what was repaired are
-    appended to ``repairs``.
+    appended to ``repairs``. ``carrier`` reads a phone's emoji (see ``decode.decode_bytes``).
     """
-    data = unfold(value)
+    if (
+        isinstance(value, str)
+        and value.isascii()
+        and "=?" not in value
+        and "\n" not in value
+        and "\x1b" not in value
+    ):
+        # Most header values are plain ASCII on one line: no bytes round trip for them.
+        return _CONTROL.sub("", value.replace("\t", " "))
+    data = raw_bytes(value)
+    if b"\n" in data:
+        data = unfold(_join_folded_words(data) if b"=?" in data else data)
+    elif b"\r" in data:
+        data = unfold(data)
     if data.isascii() and b"=?" not in data and b"\x1b" not in data:
         return _CONTROL.sub("", data.decode("ascii").replace("\t", " "))
     pieces: list[tuple[str | None, bytes]] = []  # (charset label or None for plain text, bytes)
@@ -98,7 +124,7 @@ def decode_header_value(value: HeaderValue, repairs: list[str] | None = None) ->
         pieces.append((None, tail))
     texts: list[str] = []
     for label, content in pieces:
-        decoded = decode_bytes(content, label)
+        decoded = decode_bytes(content, label, carrier=carrier)
         if decoded.repair and repairs is not None:
             repairs.append(f"header: {decoded.repair}")
         texts.append(decoded.text)
@@ -216,11 +242,35 @@ _ADDRESS_TOKENS_8BIT = re.compile(
 _QUOTED_PAIR = re.compile(rb"\\(.)", re.DOTALL)
 
 
+# One plain mailbox, "Name <a@b>" or "a@b", the usual From and To: read without tokenising.
+# Anything with quotes, comments, groups, lists, backslashes or 8-bit addresses takes the
+# general way below, which gives the same result for these.
+_SINGLE_MAILBOX = re.compile(
+    rb'([^",;:<>()\\]*)<([\x21-\x7e]+@[\x21-\x7e]+)>[ \t]*|[ \t]*([\x21-\x7e]+@[\x21-\x7e]+)[ \t]*'
+)
+_NOT_IN_PLAIN_ADDRESS = re.compile(rb'[<>",;:()\\]')
+
+
+def _single_mailbox(data: bytes, repairs: list[str] | None) -> list[tuple[str, str]] | None:
+    match = _SINGLE_MAILBOX.fullmatch(data)
+    if match is None:
+        return None
+    address = match.group(2) or match.group(3)
+    if _NOT_IN_PLAIN_ADDRESS.search(address):
+        return None
+    name = match.group(1) or b""
+    display = normalise_whitespace(decode_header_value(name, repairs)) if name else ""
+    return [(display.strip("\"' "), address.decode("ascii").lower())]
+
+
 def parse_addresses(value: HeaderValue, repairs: list[str] | None = None) -> list[tuple[str, str]]:
     """(display name, lower-cased address) pairs; names are decoded after the list is split, so
     a decoded name containing ``,`` or ``<`` cannot break it apart. Entries without ``@`` are
     dropped."""
     data = unfold(value)
+    single = _single_mailbox(data, repairs)
+    if single is not None:
+        return single
     ascii_only = data.isascii()
     tokens = (_ADDRESS_TOKENS if ascii_only else _ADDRESS_TOKENS_8BIT).findall(data)
     result: list[tuple[str, str]] = []
@@ -256,6 +306,8 @@ _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 
 def parse_message_ids(value: HeaderValue) -> list[str]:
     """Every ``<id>`` in a header, in order, without duplicates; a bare ``id@host`` is wrapped."""
+    if not value:  # In-Reply-To and References are absent from most mail
+        return []
     text = unfold(value).decode("ascii", "replace")
     ids = [f"<{found}>" for found in _MESSAGE_ID.findall(text)]
     if not ids:
@@ -268,9 +320,43 @@ def parse_message_ids(value: HeaderValue) -> list[str]:
 _ZONE_NAMES = re.compile(r"\b(JST|KST)\b|\(.*?\)", re.IGNORECASE)
 
 
+# The form nearly every mailer writes ("Wed, 01 Apr 2026 10:00:00 +0900"), read without the
+# stdlib's general (and slower) date parser; anything else goes through it.
+_USUAL_DATE = re.compile(
+    r"(?:[A-Za-z]{3},[ \t]*)?(\d{1,2})[ \t]+([A-Za-z]{3})[ \t]+(\d{4})[ \t]+"
+    r"(\d{2}):(\d{2}):(\d{2})[ \t]+([+-])(\d{2})(\d{2})"
+)
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
+def _usual_date(text: str) -> datetime.datetime | None:
+    match = _USUAL_DATE.fullmatch(text)
+    month = _MONTHS.get(match.group(2).lower()) if match else None
+    if match is None or month is None:
+        return None
+    day, _name, year, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
+    offset = datetime.timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
+    try:
+        # "-0000": the time is UTC, the sender's zone unknown (RFC 5322 3.3).
+        zone = datetime.timezone(-offset if sign == "-" else offset) if offset else datetime.UTC
+        return datetime.datetime(
+            int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=zone
+        )
+    except ValueError:
+        return None  # the general parser decides
+
+
 def parse_date(value: HeaderValue) -> datetime.datetime | None:
     """An aware datetime, or None when the Date header is missing or unreadable."""
     text = unfold(value).decode("ascii", "replace").strip()
+    usual = _usual_date(text)
+    if usual is not None:
+        return usual
     # Japanese servers write "JST", which the stdlib does not know and silently reads as UTC.
     text = _ZONE_NAMES.sub(lambda match: "+0900" if match.group(1) else "", text).strip()
     if not text:

@@ -63,7 +63,11 @@ class ParsedAttachment:
 def first_headers(message: Message) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in message.raw_items():
-        headers.setdefault(name.strip().lower(), value)
+        key = name.lower()
+        if key[-1:] in (" ", "\t"):  # "Subject :" - rare, so not stripped every time
+            key = key.strip()
+        if key not in headers:
+            headers[key] = value
     return headers
 
 
@@ -125,12 +129,14 @@ def _unflow(text: str, *, delete_space: bool) -> str:
 class MimeWalker:
     """Collects body text, HTML, attachments and bounce material from a MIME tree."""
 
-    def __init__(self, defects: list[str]) -> None:
+    def __init__(self, defects: list[str], *, carrier: str = "") -> None:
         self.defects = defects
+        self.carrier = carrier  # a phone's emoji are read as its carrier meant them
         self.texts: list[str] = []
         self.htmls: list[str] = []
         self.attachments: list[ParsedAttachment] = []
         self.delivery_status: list[str] = []
+        self.feedback_fields: list[str] = []  # message/feedback-report parts (ARF, RFC 5965)
         self.original_headers: list[str] = []
         self.parts_seen = 0
 
@@ -193,6 +199,8 @@ class MimeWalker:
         )
         if content_type.endswith("delivery-status"):
             self.delivery_status.append(text)
+        elif content_type == "message/feedback-report":
+            self.feedback_fields.append(text)
         name = content_type.partition("/")[2].removeprefix("global-")
         self._add_attachment(text.encode(), content_type, headers, f"{name}.txt")
 
@@ -250,7 +258,7 @@ class MimeWalker:
         if label is None and content_type == "text/html":
             meta = _META_CHARSET.search(content[:4096])
             label = meta.group(1).decode("ascii") if meta else None
-        decoded = decode_bytes(content, label)
+        decoded = decode_bytes(content, label, carrier=self.carrier)
         if decoded.repair:
             self.defects.append(f"{content_type}: {decoded.repair}")
         text = _clean_text(decoded.text)

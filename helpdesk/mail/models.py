@@ -31,6 +31,19 @@ class InboundMail(models.Model):
         DUPLICATE = "duplicate", _("duplicate")
         IGNORED = "ignored", _("ignored")
         QUARANTINED = "quarantined", _("quarantined")
+        RECORDED = "recorded", _("report recorded")
+
+    class Kind(models.TextChoices):
+        """What classification made of the mail (``classify.KINDS``)."""
+
+        NONE = "", _("not classified yet")
+        INQUIRY = "inquiry", _("inquiry")
+        REPLY = "reply", _("reply")
+        AUTO_REPLY = "auto_reply", _("auto-reply")
+        BOUNCE = "bounce", _("bounce")
+        BULK = "bulk", _("bulk mail")
+        FEEDBACK = "feedback", _("feedback report")
+        INVALID = "invalid", _("invalid")
 
     # Message-ID, or "sha256:<hex>" for a mail without one: the same mail delivered again, by
     # any entry point, hits this unique key and changes nothing.
@@ -49,7 +62,7 @@ class InboundMail(models.Model):
     action = models.CharField(
         _("action"), max_length=12, choices=Action.choices, blank=True, default=""
     )
-    kind = models.CharField(_("kind"), max_length=12, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     ticket = models.ForeignKey(
@@ -81,6 +94,42 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.source} {self.status} {self.message_id or self.sha256[:12]}"
+
+
+class FeedbackReport(models.Model):
+    """An abuse, feedback-loop or DMARC report about mail we sent: never a ticket, kept for
+    staff, and tied to the contact who complained when that address is one of ours."""
+
+    inbound = models.OneToOneField(
+        InboundMail,
+        verbose_name=_("inbound mail"),
+        on_delete=models.CASCADE,
+        related_name="feedback_report",
+    )
+    feedback_type = models.CharField(_("report type"), max_length=30, db_index=True)
+    reported_address = models.CharField(_("complained-about address"), max_length=254, blank=True)
+    contact = models.ForeignKey(
+        "tickets.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_reports",
+    )
+    original_message_id = models.CharField(_("original Message-ID"), max_length=500, blank=True)
+    reporter = models.CharField(_("reported by"), max_length=254, blank=True)
+    reported_domain = models.CharField(_("reported domain"), max_length=255, blank=True)
+    source_ip = models.CharField(_("source IP"), max_length=64, blank=True)
+    user_agent = models.CharField(_("reporting software"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("feedback report")
+        verbose_name_plural = _("feedback reports")
+
+    def __str__(self) -> str:
+        return f"{self.feedback_type} {self.reported_address or self.reported_domain}"
 
 
 class MailGatewayToken(models.Model):

@@ -13,11 +13,20 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from typing import Any
 
-from .bounce import BounceInfo, bounce_info, is_daemon_address, looks_like_bounce_text
+from .bounce import (
+    BounceInfo,
+    bounce_info,
+    is_daemon_address,
+    looks_like_bounce_text,
+    unstandard_bounce,
+)
+from .carrier import carrier_emoji, carrier_of
+from .feedback import FeedbackInfo, feedback_info
 from .headers import (
     decode_header_value,
     normalise_whitespace,
@@ -42,6 +51,10 @@ HEADERS_OF_INTEREST = (
     "Content-Type",
     "X-Failed-Recipients",
 )
+
+# What str.rstrip() takes off each line (\s is str.isspace() in re), in one pass in C.
+_TRAILING_WHITESPACE = re.compile(r"[^\S\n]+(?=\n|\Z)")
+_HEADERS_OF_INTEREST_KEYS = tuple((name, name.lower()) for name in HEADERS_OF_INTEREST)
 
 
 class NotAMail(ValueError):
@@ -74,6 +87,7 @@ class ParsedMail:
     our_message_ids: list[str]
     defects: list[str]
     sha256: str
+    feedback: FeedbackInfo | None = None  # an abuse, feedback-loop or DMARC report
 
     def summary(self) -> dict[str, Any]:
         """Everything but the attachment bytes, as JSON-ready values."""
@@ -97,6 +111,7 @@ class ParsedMail:
             "our_message_ids": list(self.our_message_ids),
             "defects": list(self.defects),
             "sha256": self.sha256,
+            "feedback": self.feedback.as_dict() if self.feedback else None,
         }
 
 
@@ -127,8 +142,41 @@ def _mail_bytes(raw: bytes, defects: list[str]) -> bytes:
     return data
 
 
+# A lone CR ends a header line for the stdlib parser too.
+_MULTIPART_OR_MESSAGE = re.compile(
+    rb"(?:^|\r)content-type:[ \t]*(?:(?:\r\n|\r|\n)[ \t]+)?(?:multipart|message)/", re.I | re.M
+)
+
+
+def _message(data: bytes) -> Message:
+    """The stdlib's message tree of ``data``. Most mail is a single part: then only the header
+    block goes through the parser, which would otherwise walk the body line by line just to
+    join it again. The result is the same; anything unusual takes the full parse."""
+    end = _HEADER_END.search(data)
+    if end is not None and not _MULTIPART_OR_MESSAGE.search(data, 0, end.start()):
+        message = BytesParser(policy=compat32).parsebytes(data[: end.end()], headersonly=True)
+        # The header block held only headers (the stdlib keeps the unparsed rest in _payload).
+        if not message._payload and not message.defects:  # type: ignore[attr-defined]
+            message.set_payload(data[end.end() :].decode("ascii", "surrogateescape"))
+            return message
+    return BytesParser(policy=compat32).parsebytes(data)
+
+
 def _addresses(headers: dict[str, str], name: str, defects: list[str]) -> list[tuple[str, str]]:
     return parse_addresses(headers[name], defects) if name in headers else []
+
+
+def _sender(headers: dict[str, str], defects: list[str]) -> tuple[str, str]:
+    """(name, address) of whoever can be answered: From, else Sender, else Reply-To, else the
+    envelope sender the delivering MTA wrote into Return-Path; ("", "") when none exists."""
+    for name in ("from", "sender", "reply-to", "return-path"):
+        found = [pair for pair in _addresses(headers, name, defects) if "@" in pair[1]]
+        if found:
+            if name != "from":
+                defects.append(f"no sender address in From: {name} used")
+            return found[0]
+    defects.append("no sender address in From, Sender, Reply-To or Return-Path")
+    return "", ""
 
 
 def parse_mail(
@@ -138,17 +186,15 @@ def parse_mail(
     mail is repaired as far as possible and the repairs are listed in ``defects``."""
     raw = bytes(raw)
     defects: list[str] = []
-    message = BytesParser(policy=compat32).parsebytes(_mail_bytes(raw, defects))
+    message = _message(_mail_bytes(raw, defects))
     headers = first_headers(message)
     if not {"from", "message-id", "subject"} & headers.keys():
         raise NotAMail("no From, Message-ID or Subject header")
 
-    subject = normalise_whitespace(decode_header_value(headers.get("subject", ""), defects))
-    senders = _addresses(headers, "from", defects) or _addresses(headers, "sender", defects)
-    sender_name, sender = senders[0] if senders else ("", "")
-    if "@" not in sender:
-        defects.append("no sender address in From")
-        sender = ""
+    sender_name, sender = _sender(headers, defects)
+    carrier = carrier_of(sender)
+    subject = decode_header_value(headers.get("subject", ""), defects, carrier=carrier)
+    subject = normalise_whitespace(subject)
     reply_to = _addresses(headers, "reply-to", defects)
     message_ids = parse_message_ids(headers.get("message-id", ""))
     in_reply_to = parse_message_ids(headers.get("in-reply-to", ""))
@@ -164,18 +210,21 @@ def parse_mail(
         defects.append("unreadable Date header")
 
     to = list(dict.fromkeys(address for _name, address in _addresses(headers, "to", defects)))
-    walker = MimeWalker(defects)
+    walker = MimeWalker(defects, carrier=carrier)
     walker.walk(message)
     text = "\n".join(part.strip("\n") for part in walker.texts if part.strip())
     html = sanitise_html("\n".join(walker.htmls)) if walker.htmls else ""
     if not text.strip() and walker.htmls:
         text = html_to_text("\n".join(walker.htmls))
-    text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    text = _TRAILING_WHITESPACE.sub("", text).strip("\n")
+    if carrier:  # decomail HTML may also write emoji as character references
+        text, html = carrier_emoji(text, carrier), carrier_emoji(html, carrier)
+        sender_name = carrier_emoji(sender_name, carrier)
 
     interesting = {
-        name: normalise_whitespace(decode_header_value(headers[name.lower()]))
-        for name in HEADERS_OF_INTEREST
-        if name.lower() in headers
+        name: normalise_whitespace(decode_header_value(headers[key]))
+        for name, key in _HEADERS_OF_INTEREST_KEYS
+        if key in headers
     }
     return ParsedMail(
         message_id=message_ids[0] if message_ids else "",
@@ -197,6 +246,45 @@ def parse_mail(
         our_message_ids=ours,
         defects=list(dict.fromkeys(defects)),
         sha256=hashlib.sha256(raw).hexdigest(),
+        feedback=_feedback(
+            walker, interesting, subject=subject, text=text, sender=sender, ours=our_domain
+        ),
+    )
+
+
+def _feedback(
+    walker: MimeWalker,
+    headers: dict[str, str],
+    *,
+    subject: str,
+    text: str,
+    sender: str,
+    ours: str,
+) -> FeedbackInfo | None:
+    if not walker.attachments:  # every kind of report carries a part beside its text
+        return None
+    content_type, parameters = parse_parameters(headers.get("Content-Type", ""))
+    report_type = parameter_text(parameters, "report-type").lower()
+    auto_submitted = headers.get("Auto-Submitted", "no").partition(";")[0].strip().lower()
+    bounce_like = bool(walker.delivery_status) or report_type in (
+        "delivery-status",
+        "disposition-notification",
+    )
+    bounce_like = bounce_like or sender.partition("@")[0] == "mailer-daemon"
+    attachment_types = [attachment.content_type for attachment in walker.attachments]
+    if not bounce_like and "message/rfc822" in attachment_types:  # only then does it matter
+        bounce_like = looks_like_bounce_text(subject, text)
+    return feedback_info(
+        content_type=content_type,
+        report_type=report_type,
+        bounce_like=bounce_like,
+        feedback_fields=walker.feedback_fields,
+        original_headers=walker.original_headers,
+        attachment_types=attachment_types,
+        subject=subject,
+        sender=sender,
+        automated=auto_submitted != "no" or headers.get("Return-Path", "").strip() == "<>",
+        our_domain=ours,
     )
 
 
@@ -222,7 +310,9 @@ def _bounce(
         or "X-Failed-Recipients" in headers
         or (null_sender and (walker.delivery_status or looks_like_bounce_text(subject, text)))
     ):
-        return None
+        return unstandard_bounce(
+            subject=subject, text=text, sender=sender, ignored_addresses=frozenset(to)
+        )
     return bounce_info(
         delivery_status="\n\n".join(walker.delivery_status),
         original_headers="\n".join(walker.original_headers),

@@ -7,6 +7,7 @@ commit. ``mail_process`` parses, classifies, threads and acts, exactly once per 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -30,7 +31,8 @@ from helpdesk.tickets.services import (
     ticket_system_note,
 )
 
-from .classify import classify, is_no_reply_address
+from .classify import FEEDBACK, INVALID, classify, is_no_reply_address
+from .feedback_services import feedback_report_record
 from .models import InboundMail, MailGatewayToken
 from .parse import NotAMail, ParsedMail, parse_mail
 from .threading import reopen_allowed, ticket_for_mail
@@ -222,8 +224,16 @@ def mail_process(*, inbound_pk: int) -> ProcessResult:
                 action=InboundMail.Action.QUARANTINED,
                 reason=f"not a mail: {error}",
             )
+        parsed = _with_envelope_sender(parsed, inbound)
         classification = classify(parsed)
         inbound.kind = classification.kind
+        if classification.kind == FEEDBACK:  # a report for staff, never a ticket
+            return _finish(
+                inbound,
+                status=InboundMail.Status.PROCESSED,
+                action=InboundMail.Action.RECORDED,
+                reason=feedback_report_record(inbound=inbound, parsed=parsed),
+            )
         if classification.kind == "bounce":
             return _process_bounce(inbound, parsed, classification.reason)
         if classification.kind in ("auto_reply", "bulk"):
@@ -233,12 +243,12 @@ def mail_process(*, inbound_pk: int) -> ProcessResult:
                 action=InboundMail.Action.IGNORED,
                 reason=classification.reason,
             )
-        if not parsed.sender:
+        if classification.kind == INVALID:  # no sender: nobody could read an answer
             return _finish(
                 inbound,
                 status=InboundMail.Status.QUARANTINED,
                 action=InboundMail.Action.QUARANTINED,
-                reason="no sender address in From",
+                reason=classification.reason,
             )
         if parsed.message_id and Message.objects.filter(message_id=parsed.message_id).exists():
             return _finish(
@@ -248,6 +258,14 @@ def mail_process(*, inbound_pk: int) -> ProcessResult:
                 reason="a message with this Message-ID is already on a ticket",
             )
         return _process_conversation(inbound, parsed)
+
+
+def _with_envelope_sender(parsed: ParsedMail, inbound: InboundMail) -> ParsedMail:
+    """A mail without any sender header can still be answered at its envelope sender."""
+    envelope_sender = inbound.envelope_sender.strip().strip("<>").lower()
+    if parsed.sender or "@" not in envelope_sender:
+        return parsed
+    return dataclasses.replace(parsed, sender=envelope_sender)
 
 
 def _process_conversation(inbound: InboundMail, parsed: ParsedMail) -> ProcessResult:
