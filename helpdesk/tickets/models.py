@@ -280,3 +280,73 @@ class TicketAccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.token_hash[:8]}"
+
+
+class TicketEvent(models.Model):
+    """Something that happened to a ticket besides a message: a change by staff, an
+    escalation, a bounce, a failed send. Shown in the conversation in time order."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("status changed")
+        PRIORITY = "priority", _("priority changed")
+        ASSIGNEE = "assignee", _("assignee changed")
+        QUEUE = "queue", _("queue changed")
+        CATEGORY = "category", _("category changed")
+        ESCALATION = "escalation", _("escalation")
+        BOUNCE = "bounce", _("mail bounced")
+        SEND_FAILED = "send_failed", _("sending failed")
+        DEADLINES = "deadlines", _("deadlines recomputed")
+        SYSTEM = "system", _("system note")
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Values as stored (a status code, a user's name), shown through the kind's choices.
+    old_value = models.CharField(_("before"), max_length=200, blank=True)
+    new_value = models.CharField(_("after"), max_length=200, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.kind}:{self.created_at.isoformat()}"
+
+
+class CannedResponse(models.Model):
+    """A ready-made answer (定型文). Its text may hold {customer_name}, {reference} and
+    {reply_deadline}, filled in for the ticket being answered."""
+
+    title = models.CharField(_("title"), max_length=100, unique=True)
+    body = models.TextField(_("text"))
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+
+    def __str__(self) -> str:
+        return self.title
