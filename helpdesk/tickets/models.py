@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +64,37 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.last_value}"
+
+
+# The sort key of a ticket without a running deadline: after every real one.
+NO_DEADLINE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+INACTIVE_STATUSES = ("resolved", "closed")
+
+
+def next_deadline_expression() -> models.Case:
+    """The earliest running deadline, as SQL (a stored generated column): the first response's
+    until staff answered once, the next response's while the customer waits, the resolution's
+    always; nothing while paused or finished. ``listing.ticket_next_deadline`` says the same in
+    Python."""
+    running_first = models.Q(first_responded_at__isnull=True)
+    return models.Case(
+        models.When(
+            models.Q(status__in=INACTIVE_STATUSES)
+            | models.Q(sla_paused_since__isnull=False)
+            | models.Q(resolution_due__isnull=True),
+            then=models.Value(NO_DEADLINE),
+        ),
+        models.When(
+            running_first & models.Q(first_response_due__lt=models.F("resolution_due")),
+            then=models.F("first_response_due"),
+        ),
+        models.When(running_first, then=models.F("resolution_due")),
+        models.When(
+            next_response_due__lt=models.F("resolution_due"), then=models.F("next_response_due")
+        ),
+        default=models.F("resolution_due"),
+        output_field=models.DateTimeField(),
+    )
 
 
 class Ticket(models.Model):
@@ -144,6 +177,17 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="follow_ups",
     )
+    # What staff search by, as character bigrams (see helpdesk/tickets/search.py); written by
+    # the services with every message.
+    search_bigrams = models.TextField(_("search document"), blank=True, editable=False)
+    # The next running deadline, for sorting and keyset pagination of the staff list; tickets
+    # with no running deadline (paused, resolved, closed) carry NO_DEADLINE and sort last.
+    sort_due_at = models.GeneratedField(
+        expression=next_deadline_expression(),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+        verbose_name=_("next deadline"),
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -154,6 +198,11 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-received_at"], name="ticket_status_received_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["sla_state", "status"], name="ticket_sla_state_idx"),
+            # The staff list's sorts, each with the primary key as the keyset tie-breaker.
+            models.Index(fields=["sort_due_at", "id"], name="ticket_sort_due_idx"),
+            models.Index(fields=["received_at", "id"], name="ticket_received_idx"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
+            models.Index(fields=["assignee", "sort_due_at", "id"], name="ticket_assignee_due_idx"),
             models.Index(
                 fields=["created_at"],
                 condition=models.Q(acknowledgement_pending=True),
