@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 
 # A document never grows past this many distinct bigrams (a few hundred kilobytes of text);
 # later text of a very long conversation is then no longer searchable, the rest still is.
@@ -31,8 +30,8 @@ def bigrams(text: str) -> list[str]:
     """The distinct bigrams of ``text`` in order of first appearance, none holding a space."""
     seen: dict[str, None] = {}
     for word in normalise(text).split(" "):
-        for index in range(len(word) - 1):
-            seen.setdefault(word[index : index + 2])
+        # Each character joined to the next, at C speed: seeding 200,000 tickets calls this.
+        seen.update(dict.fromkeys(map(str.__add__, word, word[1:])))
     return list(seen)
 
 
@@ -48,10 +47,9 @@ def search_document_extend(document: str, *texts: str) -> str:
     """
     tokens = dict.fromkeys(document.split())
     for text in texts:
-        for token in bigrams(text):
-            if len(tokens) >= MAX_BIGRAMS:
-                break
-            tokens.setdefault(token)
+        tokens.update(dict.fromkeys(bigrams(text)))
+    if len(tokens) > MAX_BIGRAMS:
+        tokens = dict.fromkeys(list(tokens)[:MAX_BIGRAMS])
     return f" {' '.join(tokens)} " if tokens else ""
 
 
@@ -65,7 +63,3 @@ def query_terms(query: str) -> tuple[list[str], list[str]]:
         for index in range(len(word) - 1):
             pairs.setdefault(word[index : index + 2])
     return list(pairs), singles
-
-
-def document_texts(values: Iterable[str | None]) -> list[str]:
-    return [value for value in values if value]
