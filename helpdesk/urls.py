@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("helpdesk.api.urls")),
+    path("console/", include("helpdesk.console.urls")),
     # The customer portal owns the root; keep it last so the paths above win.
     path("", include("helpdesk.portal.urls")),
 ]

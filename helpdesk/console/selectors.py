@@ -1,0 +1,114 @@
+"""Reads for the console's dashboard and calendar."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from helpdesk.core.roles import ROLES
+from helpdesk.mail.quarantine import quarantined_mails
+from helpdesk.tickets.models import Ticket
+from sla.calendars import business_clock
+from sla.clock import DayInfo
+from sla.models import ClosureDay
+
+ACTIVE = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING_CUSTOMER]
+
+
+@dataclass(frozen=True)
+class DeskStatus:
+    is_open: bool
+    next_open: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    by_status: dict[str, int]
+    by_sla_state: dict[str, int]
+    by_queue: list[tuple[str, int]]
+    at_risk: list[Ticket]
+    breached: list[Ticket]
+    desk: DeskStatus
+    closures: list[ClosureDay]
+    quarantined: int
+
+
+def staff_users() -> QuerySet:
+    """People a ticket can be assigned to."""
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__name__in=ROLES) | Q(is_superuser=True), is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def desk_status(*, now: datetime.datetime | None = None) -> DeskStatus:
+    now = now or timezone.now()
+    clock = business_clock()
+    if clock.is_open(now):
+        return DeskStatus(True, None)
+    return DeskStatus(False, clock.next_open(now))
+
+
+def dashboard(*, limit: int = 8) -> Dashboard:
+    active = Ticket.objects.filter(status__in=ACTIVE)
+    by_status = dict(
+        active.values_list("status").annotate(count=Count("pk")).values_list("status", "count")
+    )
+    by_sla_state = dict(
+        active.values_list("sla_state")
+        .annotate(count=Count("pk"))
+        .values_list("sla_state", "count")
+    )
+    by_queue = list(
+        active.values_list("queue").annotate(count=Count("pk")).order_by("-count", "queue")[:10]
+    )
+    listed = active.select_related("requester", "assignee").order_by("next_escalation_at", "pk")
+    today = timezone.localdate()
+    return Dashboard(
+        by_status=by_status,
+        by_sla_state=by_sla_state,
+        by_queue=by_queue,
+        at_risk=list(listed.filter(sla_state=Ticket.SlaState.WARNING)[:limit]),
+        breached=list(
+            active.filter(sla_state=Ticket.SlaState.BREACHED)
+            .select_related("requester", "assignee")
+            .order_by("resolution_due", "pk")[:limit]
+        ),
+        desk=desk_status(),
+        closures=list(ClosureDay.objects.filter(date__gte=today).order_by("date")[:5]),
+        quarantined=quarantined_mails().count(),
+    )
+
+
+@dataclass(frozen=True)
+class CalendarMonth:
+    first_day: datetime.date
+    weeks: list[list[DayInfo | None]]  # Monday first; None pads the first and last week
+    closures: dict[datetime.date, ClosureDay]
+
+    @property
+    def previous(self) -> datetime.date:
+        return (self.first_day - datetime.timedelta(days=1)).replace(day=1)
+
+    @property
+    def next(self) -> datetime.date:
+        return (self.first_day + datetime.timedelta(days=32)).replace(day=1)
+
+
+def calendar_month(*, year: int, month: int) -> CalendarMonth:
+    days = business_clock().business_days(year, month)
+    first_day = days[0].date
+    cells: list[DayInfo | None] = [None] * first_day.weekday() + list(days)
+    cells += [None] * (-len(cells) % 7)
+    weeks = [cells[index : index + 7] for index in range(0, len(cells), 7)]
+    closures = {
+        closure.date: closure
+        for closure in ClosureDay.objects.filter(date__year=year, date__month=month)
+    }
+    return CalendarMonth(first_day, weeks, closures)
