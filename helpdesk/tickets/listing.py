@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models import BooleanField, F, Func, Max, Q, QuerySet
 from django.utils import timezone
 
 from sla.calendars import business_clock
 from sla.models import Priority
 
-from .models import INACTIVE_STATUSES, Ticket
+from .models import INACTIVE_STATUSES, Message, Ticket, TicketEvent
 from .search import query_terms
 
 DEFAULT_PAGE_SIZE = 50
@@ -323,4 +323,34 @@ def ticket_row(ticket: Ticket, *, now: datetime.datetime) -> TicketRow:
         business_seconds_left=left,
         paused=False,
         state=state,
+    )
+
+
+def ticket_staff_get(*, pk: int) -> Ticket | None:
+    """A ticket for staff, with its requester and assignee (one query)."""
+    return Ticket.objects.select_related("requester", "assignee").filter(pk=pk).first()
+
+
+def ticket_staff_messages(*, ticket: Ticket) -> QuerySet[Message]:
+    """Every message of the ticket for staff (notes and automatic mail included), oldest
+    first, with authors and attachments: two queries."""
+    return (
+        Message.objects.filter(ticket=ticket)
+        .select_related("author_user", "author_contact")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def ticket_staff_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    return TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by(
+        "created_at", "id"
+    )
+
+
+def ticket_last_seen_ids(*, ticket: Ticket) -> tuple[int, int]:
+    """The newest message and event ids: what a client that shows the ticket now has seen."""
+    return (
+        Message.objects.filter(ticket=ticket).aggregate(top=Max("id"))["top"] or 0,
+        TicketEvent.objects.filter(ticket=ticket).aggregate(top=Max("id"))["top"] or 0,
     )
