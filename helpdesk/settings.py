@@ -140,6 +140,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "console/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
 # The same client address the rate limits use (TRUSTED_PROXY_COUNT decides).
 AXES_CLIENT_IP_CALLABLE = "helpdesk.core.http.client_ip"
 
@@ -353,5 +354,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes logs every sign-in at INFO; lock-outs are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -102,13 +102,19 @@ class CalendarMonth:
 
 
 def calendar_month(*, year: int, month: int) -> CalendarMonth:
-    days = business_clock().business_days(year, month)
-    first_day = days[0].date
-    cells: list[DayInfo | None] = [None] * first_day.weekday() + list(days)
-    cells += [None] * (-len(cells) % 7)
-    weeks = [cells[index : index + 7] for index in range(0, len(cells), 7)]
     closures = {
         closure.date: closure
         for closure in ClosureDay.objects.filter(date__year=year, date__month=month)
     }
+    # The rows win over the cached clock, which may lag a closure just added (sla.caching).
+    days = [
+        DayInfo(day.date, False, "closure", closures[day.date].reason)
+        if day.date in closures
+        else day
+        for day in business_clock().business_days(year, month)
+    ]
+    first_day = days[0].date
+    cells: list[DayInfo | None] = [None] * first_day.weekday() + list(days)
+    cells += [None] * (-len(cells) % 7)
+    weeks = [cells[index : index + 7] for index in range(0, len(cells), 7)]
     return CalendarMonth(first_day, weeks, closures)

@@ -50,8 +50,9 @@ def _deadline_text(due, language: str) -> str:
     """``2026年12月2日(水) 17:00`` or ``2 Dec 2026 17:00 (JST)``: Tokyo time either way."""
     local = timezone.localtime(due)
     if (language or "ja").startswith("ja"):
-        return f"{local.year}年{local.month}月{local.day}日({WEEKDAYS_JA[local.weekday()]}) {local:%H:%M}"
-    return f"{local:%-d %b %Y %H:%M} (JST)"
+        weekday = WEEKDAYS_JA[local.weekday()]
+        return f"{local.year}年{local.month}月{local.day}日({weekday}) {local:%H:%M}"
+    return f"{local.day} {local:%b %Y %H:%M} (JST)"
 
 
 def canned_response_render(*, canned_response: CannedResponse, ticket: Ticket) -> str:

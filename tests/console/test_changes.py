@@ -13,7 +13,6 @@ from helpdesk.tickets.canned import canned_response_render, canned_response_save
 from helpdesk.tickets.changes import (
     UNSET,
     CollisionError,
-    Seen,
     ticket_change,
     ticket_reply,
     tickets_bulk_change,
@@ -143,7 +142,9 @@ def test_collision_guard_sees_a_new_customer_message(ticket, agent):
 
 
 def test_a_reply_with_a_status_records_the_change(ticket, agent):
-    ticket_reply(ticket=ticket, author=agent, body_text="ご確認ください。", status="pending_customer")
+    ticket_reply(
+        ticket=ticket, author=agent, body_text="ご確認ください。", status="pending_customer"
+    )
     ticket.refresh_from_db()
     assert ticket.status == "pending_customer"
     assert TicketEvent.objects.get(ticket=ticket).new_value == "pending_customer"
@@ -183,7 +184,9 @@ def test_canned_response_placeholders_are_filled_for_the_ticket(supervisor):
     )
     canned = canned_response_save(
         title="受付のご連絡",
-        body="{customer_name} 様\n受付番号 {reference}。{reply_deadline}までに回答します。{unknown}",
+        body=(
+            "{customer_name} 様\n受付番号 {reference}。{reply_deadline}までに回答します。{unknown}"
+        ),
         updated_by=supervisor,
     )
     text = canned_response_render(canned_response=canned, ticket=ticket)
