@@ -6,7 +6,7 @@ import datetime
 
 from django.db import transaction
 
-from .models import Ticket
+from .models import Ticket, TicketEvent
 from .services import SLA_FIELDS, now_in_seconds, ticket_sla_refresh
 
 
@@ -46,7 +46,21 @@ def ticket_sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 
             .filter(next_escalation_at__lte=now)
             .order_by("next_escalation_at")[:batch_size]
         )
+        escalations = []
         for ticket in due:
+            before = ticket.sla_state
             ticket_sla_refresh(ticket, now=now)
+            if ticket.sla_state != before and ticket.sla_state != Ticket.SlaState.OK:
+                # Reaching warning or breach is an escalation: staff see it on the ticket.
+                escalations.append(
+                    TicketEvent(
+                        ticket=ticket,
+                        kind=TicketEvent.Kind.ESCALATION,
+                        old_value=before,
+                        new_value=ticket.sla_state,
+                        created_at=now,
+                    )
+                )
         Ticket.objects.bulk_update(due, SLA_FIELDS)
+        TicketEvent.objects.bulk_create(escalations)
     return len(due)

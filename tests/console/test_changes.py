@@ -194,3 +194,29 @@ def test_canned_response_placeholders_are_filled_for_the_ticket(supervisor):
     # Normal priority: 360 business minutes from 10:00 on Wednesday is Wednesday 17:00.
     assert "2026年12月2日(水) 17:00までに" in text
     assert text.endswith("{unknown}")  # an unknown placeholder stays as typed, no error
+
+
+def test_the_sweep_records_each_escalation_as_an_event():
+    from helpdesk.tickets.deadlines import ticket_sla_sweep
+
+    def at(hour, minute, second=0):
+        return datetime.datetime(2026, 11, 25, hour, minute, second, tzinfo=TOKYO)
+
+    with time_machine.travel(at(10, 0), tick=False):
+        ticket = ticket_open(
+            channel="mail",
+            requester_email="x@example.jp",
+            subject="至急",
+            body_text="本文",
+            priority="urgent",
+            acknowledge=False,
+        )
+    for moment in (at(10, 45), at(10, 50), at(11, 0, 1)):
+        with time_machine.travel(moment, tick=False):
+            ticket_sla_sweep()
+    escalations = TicketEvent.objects.filter(ticket=ticket, kind="escalation")
+    assert [(e.old_value, e.new_value, e.created_at) for e in escalations] == [
+        ("ok", "warning", at(10, 45)),
+        ("warning", "breached", at(11, 0, 1)),
+    ]
+    assert ticket_conversation(ticket=ticket).sla.escalations == list(escalations)

@@ -87,6 +87,7 @@ def lookup(mapping: dict, key):
 _LABELS = {
     TicketEvent.Kind.STATUS: dict(Ticket.Status.choices),
     TicketEvent.Kind.PRIORITY: dict(Priority.choices),
+    TicketEvent.Kind.ESCALATION: dict(Ticket.SlaState.choices),
 }
 
 
@@ -102,6 +103,7 @@ def event_summary(event: TicketEvent) -> str:
         TicketEvent.Kind.ASSIGNEE,
         TicketEvent.Kind.QUEUE,
         TicketEvent.Kind.CATEGORY,
+        TicketEvent.Kind.ESCALATION,
     ):
         return f"{event.get_kind_display()}: {old} → {new}"
     return (
