@@ -38,10 +38,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Speed against the goals and peers of the issues; the intake run needs PostgreSQL and Redis.
+# Speed against the goals and peers of the issues; intake and console need PostgreSQL and Redis.
 bench: install
 	$(PY) benchmarks/bench_clock.py
 	$(PY) benchmarks/bench_intake.py
+	$(PY) benchmarks/bench_console.py
 
 # Regenerate the catalogues after changing strings (needs GNU gettext).
 messages: install
