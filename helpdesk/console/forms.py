@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.tickets.changes import Seen
+from helpdesk.tickets.changes import Seen, user_display_name
 from helpdesk.tickets.models import CannedResponse, Ticket
 from helpdesk.tickets.services import AttachmentInput
 from sla.models import Priority
@@ -74,10 +74,15 @@ class ReplyForm(SeenFields):
         ]
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return user_display_name(obj)
+
+
 class ChangeForm(SeenFields):
     status = forms.ChoiceField(label=_("status"), choices=Ticket.Status.choices)
     priority = forms.ChoiceField(label=_("priority"), choices=Priority.choices)
-    assignee = forms.ModelChoiceField(
+    assignee = StaffChoiceField(
         label=_("assignee"), queryset=staff_users(), required=False, empty_label=_("unassigned")
     )
     queue = forms.CharField(label=_("queue"), max_length=50, required=False)
@@ -103,7 +108,7 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = _keep(
             [(self.UNASSIGN, _("unassigned"))]
-            + [(str(user.pk), user.get_full_name() or user.username) for user in staff_users()]
+            + [(str(user.pk), user_display_name(user)) for user in staff_users()]
         )
 
     def clean(self):

@@ -56,9 +56,16 @@ class CollisionError(Exception):
 
 
 def user_display_name(user: AbstractBaseUser | None) -> str:
+    """A staff member as colleagues call them: 佐藤 花子 (family name first when the name is
+    written in Japanese), Hanako Sato otherwise, else the user name."""
     if user is None:
         return ""
-    return user.get_full_name() or user.get_username()
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if not (first or last):
+        return user.get_username()
+    if any(ord(character) > 0x2E80 for character in first + last):
+        return f"{last} {first}".strip()
+    return f"{first} {last}".strip()
 
 
 def ticket_changes_since(

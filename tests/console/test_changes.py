@@ -32,7 +32,7 @@ def test_each_real_change_is_one_event_with_before_and_after(ticket, agent):
     events = {event.kind: event for event in TicketEvent.objects.filter(ticket=ticket)}
     assert set(events) == {"status", "priority", "assignee", "queue"}
     assert (events["status"].old_value, events["status"].new_value) == ("new", "open")
-    assert events["assignee"].new_value == agent.get_full_name()
+    assert events["assignee"].new_value == "佐藤 花子"  # family name first, as colleagues say it
     assert events["queue"].actor == agent
     # Saying the same again changes nothing and records nothing.
     ticket_change(ticket=ticket, actor=agent, status="open", priority="high", queue="請求")

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from helpdesk.core.roles import user_is_supervisor
+from helpdesk.tickets.changes import user_display_name
 from helpdesk.tickets.models import Ticket, TicketEvent
 from helpdesk.tickets.templatetags.ticket_deadlines import format_business_duration
 from sla.models import Priority
@@ -72,6 +73,11 @@ def business_duration(seconds: int | None) -> str:
     if seconds is None:
         return ""
     return format_business_duration(seconds)
+
+
+@register.filter
+def staff_name(user) -> str:
+    return user_display_name(user)
 
 
 @register.filter
