@@ -34,7 +34,7 @@ class SlaTimer:
     due: datetime.datetime | None
     done_at: datetime.datetime | None
     used_seconds: int | None  # business time used against the target, when known
-    state: str  # running, paused, met, missed, not_started
+    state: str  # running, overdue, paused, met, missed, not_started
 
     @property
     def percent_used(self) -> int | None:
@@ -85,6 +85,8 @@ def ticket_sla_panel(
             return "met" if due is None or done_at <= due else "missed"
         if not ticket.is_active or due is None:
             return "not_started"
+        if running == "running" and now > due:
+            return "overdue"
         return running
 
     first_done = ticket.first_responded_at

@@ -220,3 +220,27 @@ def test_the_sweep_records_each_escalation_as_an_event():
         ("warning", "breached", at(11, 0, 1)),
     ]
     assert ticket_conversation(ticket=ticket).sla.escalations == list(escalations)
+
+
+def test_sla_panel_says_overdue_then_missed_and_counts_business_time(agent):
+    def at(hour, minute):
+        return datetime.datetime(2026, 11, 25, hour, minute, tzinfo=TOKYO)
+
+    with time_machine.travel(at(11, 30), tick=False):
+        ticket = ticket_open(
+            channel="mail",
+            requester_email="x@example.jp",
+            subject="至急",
+            body_text="本文",
+            priority="urgent",
+            received_at=at(11, 0),
+            acknowledge=False,
+        )
+    with time_machine.travel(at(13, 45), tick=False):
+        first = ticket_conversation(ticket=ticket).sla.timers[0]
+        # 11:00-12:00 and 13:00-13:45: lunch is not business time.
+        assert (first.state, first.used_seconds, first.percent_used) == ("overdue", 6300, 175)
+        ticket_reply(ticket=ticket, author=agent, body_text="遅くなりました。")
+    ticket.refresh_from_db()
+    first = ticket_conversation(ticket=ticket).sla.timers[0]
+    assert (first.state, first.done_at) == ("missed", at(13, 45))
