@@ -3,8 +3,10 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 
 from helpdesk.core.roles import user_is_agent
+from helpdesk.tickets.demo import demo_tickets_seed
 from helpdesk.tickets.listing import TicketFilters, ticket_list_page, ticket_next_deadline
 from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.services import ticket_open, ticket_sla_refresh
@@ -53,3 +55,22 @@ def test_seeded_tickets_carry_what_the_services_would_have_written():
         channel="web", requester_email="a@example.jp", subject="x", body_text="y", acknowledge=False
     )
     assert ticket.number == Ticket.objects.count() and ticket.pk == Ticket.objects.latest("pk").pk
+
+
+def test_a_large_load_rebuilds_every_index_it_dropped():
+    def index_names() -> set[str]:
+        with connection.cursor() as cursor:
+            tables = ["tickets_ticket", "tickets_message", "tickets_ticketevent"]
+            if connection.vendor != "postgresql":
+                return set()
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
+            return {row[0] for row in cursor.fetchall()}
+
+    before = index_names()
+    staff = list(get_user_model().objects.all())
+    demo_tickets_seed(count=50, staff=staff, defer_indexes=True)
+
+    assert index_names() == before
+    if connection.vendor == "postgresql":
+        assert "ticket_search_bigrams_gin" in before
+    assert ticket_list_page(user=None, filters=TicketFilters(q="お世話", status=["all"])).rows
