@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -11,12 +12,11 @@ from django.utils import timezone
 
 from helpdesk.core.roles import ROLES
 from helpdesk.mail.quarantine import quarantined_mails
-from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.listing import TicketFilters, TicketRow, ticket_list_page
+from helpdesk.tickets.models import INACTIVE_STATUSES, Ticket
 from sla.calendars import business_clock
 from sla.clock import DayInfo
 from sla.models import ClosureDay
-
-ACTIVE = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING_CUSTOMER]
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,8 @@ class Dashboard:
     by_status: dict[str, int]
     by_sla_state: dict[str, int]
     by_queue: list[tuple[str, int]]
-    at_risk: list[Ticket]
-    breached: list[Ticket]
+    at_risk: list[TicketRow]
+    breached: list[TicketRow]
     desk: DeskStatus
     closures: list[ClosureDay]
     quarantined: int
@@ -55,31 +55,36 @@ def desk_status(*, now: datetime.datetime | None = None) -> DeskStatus:
     return DeskStatus(False, clock.next_open(now))
 
 
-def dashboard(*, limit: int = 8) -> Dashboard:
-    active = Ticket.objects.filter(status__in=ACTIVE)
-    by_status = dict(
-        active.values_list("status").annotate(count=Count("pk")).values_list("status", "count")
+def dashboard(*, user, limit: int = 8) -> Dashboard:
+    """Counts in one pass over the active-ticket index (ticket_active_counts_idx: the same
+    condition, so PostgreSQL answers from the index alone); the at-risk and breached lists
+    are the staff list's own pages, so they agree with what the list shows."""
+    by_status: dict[str, int] = defaultdict(int)
+    by_sla_state: dict[str, int] = defaultdict(int)
+    by_queue: dict[str, int] = defaultdict(int)
+    groups = (
+        Ticket.objects.exclude(status__in=INACTIVE_STATUSES)
+        .values_list("status", "sla_state", "queue")
+        .annotate(count=Count("*"))
+        .order_by()
     )
-    by_sla_state = dict(
-        active.values_list("sla_state")
-        .annotate(count=Count("pk"))
-        .values_list("sla_state", "count")
-    )
-    by_queue = list(
-        active.values_list("queue").annotate(count=Count("pk")).order_by("-count", "queue")[:10]
-    )
-    listed = active.select_related("requester", "assignee").order_by("next_escalation_at", "pk")
+    for status, sla_state, queue, count in groups:
+        by_status[status] += count
+        by_sla_state[sla_state] += count
+        by_queue[queue] += count
+    queues = sorted(by_queue.items(), key=lambda item: (-item[1], item[0]))[:10]
+
+    def rows(state: str) -> list[TicketRow]:
+        filters = TicketFilters(sla_state=(state,))
+        return ticket_list_page(user=user, filters=filters, page_size=limit).rows
+
     today = timezone.localdate()
     return Dashboard(
-        by_status=by_status,
-        by_sla_state=by_sla_state,
-        by_queue=by_queue,
-        at_risk=list(listed.filter(sla_state=Ticket.SlaState.WARNING)[:limit]),
-        breached=list(
-            active.filter(sla_state=Ticket.SlaState.BREACHED)
-            .select_related("requester", "assignee")
-            .order_by("resolution_due", "pk")[:limit]
-        ),
+        by_status=dict(by_status),
+        by_sla_state=dict(by_sla_state),
+        by_queue=queues,
+        at_risk=rows(Ticket.SlaState.WARNING),
+        breached=rows(Ticket.SlaState.BREACHED),
         desk=desk_status(),
         closures=list(ClosureDay.objects.filter(date__gte=today).order_by("date")[:5]),
         quarantined=quarantined_mails().count(),

@@ -208,6 +208,13 @@ class Ticket(models.Model):
                 condition=models.Q(acknowledgement_pending=True),
                 name="ticket_ack_pending_idx",
             ),
+            # The console's dashboard counts open tickets by state and queue from this index
+            # alone (an index-only scan), never reading the wide rows.
+            models.Index(
+                fields=["status", "sla_state", "queue"],
+                condition=~models.Q(status__in=INACTIVE_STATUSES),
+                name="ticket_active_counts_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from ..selectors import calendar_month, dashboard
 @agent_required
 @require_GET
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/dashboard.html", {"board": dashboard()})
+    return render(request, "console/dashboard.html", {"board": dashboard(user=request.user)})
 
 
 @agent_required
