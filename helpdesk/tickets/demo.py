@@ -25,90 +25,28 @@ from sla.clock import BusinessClock
 from sla.selectors import sla_targets_for
 from sla.timers import timers_refresh
 
+from .demo_words import (
+    ANSWERS,
+    CATEGORY_WEIGHTS,
+    CHANNEL_WEIGHTS,
+    CLOSING_ANSWER,
+    CLOSINGS,
+    COMPANY_KINDS,
+    COMPANY_STEMS,
+    FOLLOW_UPS,
+    GIVEN_NAMES,
+    OPENINGS,
+    PRIORITY_WEIGHTS,
+    QUEUE_OF,
+    QUEUES,
+    STATUS_WEIGHTS,
+    SURNAMES,
+    TOPICS,
+)
 from .models import Contact, Message, Organization, ReferenceCounter, Ticket, TicketEvent
 from .search import search_document
 
 CHUNK = 5_000
-
-COMPANY_STEMS = (
-    "さくら", "みなと", "あおば", "ひかり", "北斗", "東邦", "大和", "瑞穂", "朝日", "若葉",
-    "富士", "白鷺", "葵", "千代田", "中央", "日の出", "高砂", "いろは", "青葉台", "紀伊",
-)  # fmt: skip
-COMPANY_KINDS = (
-    "商事", "物産", "信用金庫", "証券", "システムズ", "製作所", "電機", "建設", "運輸",
-    "食品", "保険", "不動産", "ソリューションズ", "薬品", "銀行",
-)  # fmt: skip
-SURNAMES = (
-    ("佐藤", "sato"), ("鈴木", "suzuki"), ("高橋", "takahashi"), ("田中", "tanaka"),
-    ("伊藤", "ito"), ("渡辺", "watanabe"), ("山本", "yamamoto"), ("中村", "nakamura"),
-    ("小林", "kobayashi"), ("加藤", "kato"), ("吉田", "yoshida"), ("山田", "yamada"),
-    ("佐々木", "sasaki"), ("山口", "yamaguchi"), ("松本", "matsumoto"), ("井上", "inoue"),
-    ("木村", "kimura"), ("林", "hayashi"), ("斎藤", "saito"), ("清水", "shimizu"),
-)  # fmt: skip
-GIVEN_NAMES = (
-    ("太郎", "taro"), ("花子", "hanako"), ("一郎", "ichiro"), ("美咲", "misaki"),
-    ("健", "ken"), ("陽子", "yoko"), ("大輔", "daisuke"), ("由美", "yumi"),
-    ("翔", "sho"), ("直樹", "naoki"), ("恵", "megumi"), ("拓也", "takuya"),
-)  # fmt: skip
-
-# Subjects and sentences by category (the portal's codes); bodies are built from them.
-TOPICS = {
-    "billing": (
-        ("請求書の再発行について", "先月分の請求書を紛失しました。再発行をお願いできますか。"),
-        ("請求金額の確認", "今月の請求金額が契約内容と異なるようです。ご確認ください。"),
-        (
-            "契約プランの変更",
-            "来月から上位プランへの変更を検討しています。手続きを教えてください。",
-        ),
-        ("支払方法の変更", "口座振替からクレジットカード払いに変更したいです。"),
-    ),
-    "account": (
-        ("ログインできません", "パスワードを入力してもログインできません。ロックされていますか。"),
-        ("二要素認証の再設定", "スマートフォンを機種変更したため、認証コードが受け取れません。"),
-        ("利用者の追加", "新しく配属された担当者のアカウントを追加したいです。"),
-    ),
-    "bug": (
-        ("【至急】障害のご報告", "本日朝から管理画面でエラー500が表示され、業務が止まっています。"),
-        ("データ連携の障害", "夜間のデータ連携が失敗し、CSVが出力されていません。障害でしょうか。"),
-        ("画面が真っ白になる", "帳票画面を開くと真っ白になり、何も表示されません。"),
-        ("通知メールが届かない", "昨日から通知メールが一通も届いていません。"),
-    ),
-    "howto": (
-        ("CSV出力の方法", "顧客一覧をCSVで出力する方法を教えてください。"),
-        ("API の利用について", "API で取引データを取得したいのですが、認証方法が分かりません。"),
-        ("権限設定について", "部署ごとに閲覧できる範囲を分けることはできますか。"),
-    ),
-    "other": (
-        ("年末年始の営業について", "年末年始のサポート窓口の受付時間を教えてください。"),
-        ("資料請求", "新サービスの資料を送っていただけますか。"),
-    ),
-}
-OPENINGS = (
-    "お世話になっております。",
-    "いつもお世話になっております。",
-    "突然のご連絡失礼いたします。",
-)
-CLOSINGS = ("よろしくお願いいたします。", "お手数ですがご確認のほどお願いいたします。")
-FOLLOW_UPS = (
-    "その後の状況はいかがでしょうか。",
-    "追加で確認したところ、別の利用者でも同じ現象が起きています。",
-    "ご回答ありがとうございます。手順どおりに進めたところ解決しました。",
-    "念のため画面のスクリーンショットを添付します。",
-)
-ANSWERS = (
-    "お問い合わせいただきありがとうございます。担当部署にて確認しております。",
-    "ご不便をおかけしております。現在、原因を調査中です。判明し次第ご連絡いたします。",
-    "ご案内いたします。設定画面の「詳細」から変更いただけます。",
-    "再発行の手続きが完了しました。マイページからダウンロードいただけます。",
-)
-CLOSING_ANSWER = "ご確認ありがとうございます。本件はこれにて完了とさせていただきます。"
-QUEUES = ("一次対応", "請求", "技術")
-QUEUE_OF = {"billing": "請求", "bug": "技術", "howto": "一次対応", "account": "一次対応"}
-# How a desk's tickets are spread: mostly finished history, a live queue on top.
-STATUS_WEIGHTS = (("closed", 50), ("resolved", 18), ("open", 16), ("new", 8), ("pending", 8))
-PRIORITY_WEIGHTS = (("urgent", 4), ("high", 14), ("normal", 62), ("low", 20))
-CHANNEL_WEIGHTS = (("mail", 70), ("web", 25), ("phone", 5))
-CATEGORY_WEIGHTS = (("billing", 22), ("account", 22), ("bug", 20), ("howto", 26), ("other", 10))
 
 
 def _pick(rng: random.Random, weights: Sequence[tuple[str, int]]) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Max, Q, QuerySet
 from django.utils import timezone
@@ -175,9 +176,10 @@ def _end_of_today() -> datetime.datetime:
     return datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time(), zone)
 
 
-def ticket_list_queryset(*, user, filters: TicketFilters) -> QuerySet[Ticket]:
-    """The filtered tickets, unordered and unpaginated (the API's detail and the tests use it
-    too)."""
+def ticket_list_queryset(
+    *, user: AbstractBaseUser | None, filters: TicketFilters
+) -> QuerySet[Ticket]:
+    """The filtered tickets, unordered and unpaginated."""
     tickets = Ticket.objects.all()
     statuses = tuple(filters.status)
     if filters.view:
@@ -249,7 +251,7 @@ def _beyond(sort: Sort, value: datetime.datetime, pk: int, *, forwards: bool) ->
 
 def ticket_list_page(
     *,
-    user,
+    user: AbstractBaseUser | None,
     filters: TicketFilters,
     cursor: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
