@@ -120,6 +120,18 @@ def test_sign_in_filter_search_open_and_answer_with_a_canned_response(
     assert "超過" in outage_row.locator("td.deadline").inner_text()
     shot(page, "console-02-list.png")
 
+    # A new inquiry appears without a reload (htmx polls every 30 s; "refresh" asks now).
+    newcomer = ticket_open(
+        channel="web",
+        requester_email="new@example.co.jp",
+        subject="新しいお問い合わせ",
+        body_text="本文",
+        acknowledge=False,
+    )
+    page.evaluate("htmx.trigger('#ticket-rows', 'refresh')")
+    page.locator("#ticket-rows", has_text=newcomer.reference).wait_for()
+    assert page.locator("#ticket-rows tr").count() == 6
+
     # Filtering by priority.
     page.get_by_label("優先度").first.select_option("high")
     page.get_by_role("button", name="絞り込む").click()
