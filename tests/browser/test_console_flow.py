@@ -171,6 +171,22 @@ def test_sign_in_filter_search_open_and_answer_with_a_canned_response(
     assert "担当の佐藤です。" in mail.outbox[0].body
     assert tickets["outage"].reference in mail.outbox[0].subject
 
+    # Collision: a colleague answers while this page is open. Sending warns, keeps the text,
+    # and sends on the second press, after reading.
+    colleague = User.objects.get(username="suzuki")
+    ticket_staff_reply(ticket=tickets["outage"], author=colleague, body_text="復旧しました。")
+    page.locator("#reply-body").fill("状況を確認しています。")
+    page.get_by_role("button", name="お客様に送信").click()
+    warning = page.locator("#collision")
+    assert "他の担当者がこのチケットを更新しました" in warning.inner_text()
+    assert "復旧しました。" in warning.inner_text()
+    assert page.locator("#reply-body").input_value() == "状況を確認しています。"
+    shot(page, "console-05-collision.png")
+    page.get_by_role("button", name="お客様に送信").click()
+    page.wait_for_selector(".flash")
+    assert "状況を確認しています。" in page.locator(".msg--outbound").last.inner_text()
+    assert len(mail.outbox) == 3  # ours, the colleague's, ours again
+
     # The dashboard and the calendar, for the screenshots and a last look.
     page.get_by_role("link", name="ダッシュボード").click()
     page.wait_for_url(re.compile(r"/console/$"))
