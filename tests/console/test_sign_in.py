@@ -3,9 +3,11 @@ account and per client address, console and admin alike)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
 
@@ -41,12 +43,15 @@ def test_sign_out_is_a_post(client, agent):
 def test_an_account_is_locked_after_five_failures_even_with_the_right_password(
     client, agent, settings
 ):
+    settings.AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
     for attempt in range(settings.AXES_FAILURE_LIMIT):
         _sign_in(client, "agent1", f"wrong-{attempt}", ip=f"127.0.0.{20 + attempt}")
     # From a new address, with the right password: the account itself is locked.
     response = _sign_in(Client(), "agent1", PASSWORD, ip="127.0.0.99")
     assert response.status_code == 429
-    assert "サインインを一時的に制限しています" in response.content.decode()
+    page = response.content.decode()
+    assert "サインインを一時的に制限しています" in page
+    assert "30 分間サインインを制限しています" in page
 
 
 def test_an_address_is_locked_after_failures_across_accounts(client, agent, other_agent):
@@ -74,10 +79,6 @@ def test_the_admin_sign_in_is_covered_too(client, desk_admin):
 
 
 def test_the_lock_lifts_after_the_cool_off(client, agent, settings):
-    import datetime
-
-    import time_machine
-
     for attempt in range(5):
         _sign_in(client, "agent1", f"wrong-{attempt}")
     assert _sign_in(Client(), "agent1", PASSWORD).status_code == 429

@@ -76,6 +76,11 @@ def business_duration(seconds: int | None) -> str:
 
 
 @register.filter
+def whole_minutes(value: datetime.timedelta | None) -> int:
+    return int(value.total_seconds() // 60) if value else 0
+
+
+@register.filter
 def staff_name(user) -> str:
     return user_display_name(user)
 

@@ -30,7 +30,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 @agent_required
 @require_GET
-def calendar_view(request: HttpRequest, year: int | None = None, month: int | None = None):
+def calendar_view(
+    request: HttpRequest, year: int | None = None, month: int | None = None
+) -> HttpResponse:
     today = timezone.localdate()
     year, month = year or today.year, month or today.month
     if not (1 <= month <= 12 and 2000 <= year <= 2099):
