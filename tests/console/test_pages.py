@@ -176,6 +176,12 @@ def test_canned_response_fills_the_reply_box(agent_client, ticket, supervisor):
     assert f"山田 太郎 様 {ticket.reference}" in response.content.decode()
 
 
+def test_canned_fill_with_a_bad_choice_is_not_found(agent_client, ticket):
+    for value in ("", "abc", "999999"):
+        response = agent_client.get(f"/console/tickets/{ticket.pk}/canned/?canned={value}")
+        assert response.status_code == 404
+
+
 def test_attachment_downloads_never_render_inline(agent_client, ticket, agent):
     message = ticket_customer_reply(
         ticket=ticket,
@@ -305,3 +311,27 @@ def test_status_is_a_choice_not_free_text(agent_client, ticket):
     assert response.status_code == 400
     assert Ticket.objects.get(pk=ticket.pk).status == "new"
     assert not mail.outbox
+
+
+def test_reprocess_turns_a_quarantined_mail_into_a_ticket(supervisor_client):
+    raw = (
+        "From: 山田 <yamada@example.jp>\r\nTo: support@helpdesk.example.jp\r\n"
+        "Subject: =?UTF-8?B?6KuL5rGC5pu444Gr44Gk44GE44Gm?=\r\n"
+        "Message-ID: <reprocess-1@example.jp>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    ).encode() + "請求書について質問です。".encode()
+    mail_row = InboundMail.objects.create(
+        dedupe_key="<reprocess-1@example.jp>",
+        message_id="<reprocess-1@example.jp>",
+        sha256="1" * 64,
+        raw=raw,
+        size=len(raw),
+        source=InboundMail.Source.SMTP,
+        status=InboundMail.Status.QUARANTINED,
+        reason="OperationalError: database was restarting",
+    )
+    response = supervisor_client.post(f"/console/mail/{mail_row.pk}/reprocess/", follow=True)
+    assert "再処理しました" in response.content.decode()
+    mail_row.refresh_from_db()
+    assert mail_row.status == InboundMail.Status.PROCESSED
+    assert mail_row.ticket.subject == "請求書について"

@@ -183,7 +183,10 @@ def ticket_change_view(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_canned_fill(request: HttpRequest, pk: int) -> HttpResponse:
     """The reply box filled with a canned response for this ticket (htmx swaps it in)."""
     ticket = get_object_or_404(Ticket.objects.select_related("requester"), pk=pk)
-    canned = get_object_or_404(CannedResponse, pk=request.GET.get("canned") or 0, is_active=True)
+    canned_pk = request.GET.get("canned", "")
+    if not canned_pk.isdigit():
+        raise Http404
+    canned = get_object_or_404(CannedResponse, pk=int(canned_pk), is_active=True)
     form = ReplyForm(
         initial={"body": canned_response_render(canned_response=canned, ticket=ticket)}
     )
