@@ -43,7 +43,12 @@ from .staff_auth import StaffApiView
 def _list_parameters() -> list[OpenApiParameter]:
     many = "Several values: repeat the parameter or separate with commas."
     return [
-        OpenApiParameter("status", str, description=f"Status codes, or 'all'. {many}"),
+        OpenApiParameter(
+            "status",
+            str,
+            description=f"Status codes, or 'all'; without it, the tickets still being worked on "
+            f"(new, open, pending customer). {many}",
+        ),
         OpenApiParameter("priority", str, description=many),
         OpenApiParameter("category", str, description=many),
         OpenApiParameter("channel", str, description=many),
@@ -52,7 +57,10 @@ def _list_parameters() -> list[OpenApiParameter]:
         OpenApiParameter("assignee", str, description="'me', 'unassigned' or a user id."),
         OpenApiParameter("view", str, enum=["mine", "unassigned", "breaching_today"]),
         OpenApiParameter(
-            "q", str, description="Reference, subject, requester address or message text."
+            "q",
+            str,
+            description="Reference, subject, requester address or message text; Japanese "
+            "words of two or more characters are found anywhere in the text.",
         ),
         OpenApiParameter("sort", str, enum=["due", "received", "updated"]),
         OpenApiParameter("cursor", str, description="From the 'next' or 'previous' link."),

@@ -246,3 +246,11 @@ def test_sort_column_agrees_with_the_python_deadline(frozen, agent):
         else:
             assert ticket.sort_due_at.year == 9999
     assert states == ["first_response", "resolution", "next_response", None, None]
+
+
+def test_the_list_never_reads_the_search_document_it_does_not_show(frozen):
+    open_ticket(body="長い本文" * 500)
+    with CaptureQueriesContext(connection) as queries:
+        page = listing()
+    assert len(page.rows) == 1
+    assert "search_bigrams" not in queries[0]["sql"]
