@@ -37,8 +37,9 @@ class RecomputeProgress:
 
 def _sla_fields_save(tickets: list[Ticket]) -> None:
     """Write the SLA fields of many tickets in one statement. On PostgreSQL an UPDATE from a
-    VALUES list: Django's bulk_update builds a CASE per field and row, which costs seconds per
-    batch at this size (measured: 2.1 s against 0.1 s for 500 tickets)."""
+    VALUES list: Django's bulk_update builds a CASE per field and row. Measured on a 200,000
+    ticket desk, a batch of 500 (lock, load, refresh, save) took 1.1 s with full rows and
+    bulk_update, 0.16 s with the timer fields and this UPDATE."""
     if connection.vendor != "postgresql":
         Ticket.objects.bulk_update(tickets, SLA_FIELDS)
         return
