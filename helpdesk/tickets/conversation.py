@@ -90,6 +90,8 @@ def ticket_sla_panel(
         return running
 
     first_done = ticket.first_responded_at
+    # Paused time is kept as one total, so a pause after the first response is subtracted
+    # here too: for display only (the timers themselves count exactly, in sla.timers).
     first_used = _business_used(ticket, min(first_done or end, end), paused)
     timers = [
         SlaTimer(
