@@ -42,12 +42,14 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Speed against the goals and peers of the issues; intake and backup need PostgreSQL (and Redis).
+# Speed against the goals and peers of the issues; intake, backup and console need PostgreSQL
+# (and Redis).
 bench: install
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_clock.py
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_intake.py
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_backup.py
+	DJANGO_DEBUG=1 $(PY) benchmarks/bench_console.py
 
 # Regenerate the catalogues after changing strings (needs GNU gettext).
 messages: install
