@@ -3,9 +3,14 @@
 import os
 
 from celery import Celery
+from celery.signals import task_prerun
+
+from helpdesk.core.taskbase import before_each_task
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
-app = Celery("helpdesk")
+# Every task retries transient database errors on a fresh connection (see core/taskbase.py).
+app = Celery("helpdesk", task_cls="helpdesk.core.taskbase:HealingTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+task_prerun.connect(before_each_task, weak=False)

@@ -98,7 +98,15 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-backed test database, so a real Celery worker process can see what a test wrote.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # Web, worker, beat and the mail gateway share one file. WAL lets readers go on while one
+    # writes; IMMEDIATE takes the write lock when a transaction begins, so two writers queue
+    # behind the busy timeout instead of one failing with "database is locked" when it
+    # upgrades a read lock half-way through.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -110,6 +118,12 @@ CACHES = {
         default="locmemcache://" if DEBUG else REDIS_URL.replace("redis", "rediscache", 1),
     )
 }
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A cache that does not answer must fail fast: its callers fall back (rate limits fail
+    # open, the calendar is read from the database).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -192,7 +206,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A task taken by a worker that died (acks_late) is handed out again after this long,
+        # by any worker, without beat. It must stay above the longest task run (300 s, the
+        # IMAP poll) plus the longest retry countdown (600 s): a task waiting for its
+        # countdown sits unacknowledged in the worker and would otherwise run twice.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+        # Give up on a broker that does not answer instead of hanging a web request.
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+        "retry_on_timeout": True,
+        "health_check_interval": 25,
+    }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
