@@ -323,6 +323,8 @@ MAIL_REOPEN_DAYS = env.int("MAIL_REOPEN_DAYS", default=14)
 MAIL_ACK_LIMIT_PER_SENDER = env.int("MAIL_ACK_LIMIT_PER_SENDER", default=3)
 MAIL_ACK_LIMIT_WINDOW_SECONDS = env.int("MAIL_ACK_LIMIT_WINDOW_SECONDS", default=3600)
 MAIL_STUCK_AFTER_SECONDS = env.int("MAIL_STUCK_AFTER_SECONDS", default=300)
+# Attempts to process one mail, each counted before it starts, before it is quarantined.
+MAIL_PROCESS_MAX_ATTEMPTS = env.int("MAIL_PROCESS_MAX_ATTEMPTS", default=5)
 # Mail to customers still unsent after this long is enqueued again (a lost task).
 OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=900)
 # IMAP mailboxes to poll: imaps://user:password@host:993/INBOX (comma-separated).

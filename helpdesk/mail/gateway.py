@@ -21,7 +21,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import close_old_connections, connections
 
-from .services import MailTooLarge, mail_store
+from .services import MailEmpty, MailTooLarge, mail_store
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,8 @@ class IntakeHandler:
             )
         except MailTooLarge:
             reply = "552 5.3.4 Message too big"
+        except MailEmpty:
+            reply = "554 5.6.0 Empty message"
         except Exception:
             logger.exception("could not store an incoming mail; answering 451")
             reply = "451 4.3.0 Temporary failure storing the message, please retry"

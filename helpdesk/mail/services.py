@@ -1,8 +1,9 @@
 """Mail intake writes: store first, then process.
 
 ``mail_store`` is all an entry point does (SMTP, LMTP, the MTA pipe, HTTP, IMAP): it keeps the
-raw bytes in an InboundMail row, deduplicated by Message-ID, and enqueues processing after
-commit. ``mail_process`` parses, classifies, threads and acts, exactly once per row.
+raw bytes in an InboundMail row, deduplicated by a digest of the content (``digest.py``), and
+enqueues processing after commit. ``mail_process`` parses, classifies, threads and acts,
+exactly once per row; a mail it cannot read ends in quarantine, never in an error.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -28,9 +28,12 @@ from helpdesk.tickets.services import (
     ticket_system_note,
 )
 
+from .attempts import mail_attempt_begin
 from .classify import classify, is_no_reply_address
+from .containment import MailUnprocessable, parse_contained
+from .digest import content_digest
 from .models import InboundMail, MailGatewayToken
-from .parse import NotAMail, ParsedMail, parse_mail
+from .parse import ParsedMail
 from .threading import reopen_allowed, ticket_for_mail
 
 logger = logging.getLogger(__name__)
@@ -44,6 +47,10 @@ _ANGLE_ID = re.compile(rb"<([^<>\s]+)>")
 
 class MailTooLarge(ValueError):
     pass
+
+
+class MailEmpty(ValueError):
+    """Nothing to store: the sender sent no bytes (an entry point answers 400 / exit 65)."""
 
 
 @dataclass(frozen=True)
@@ -93,12 +100,19 @@ def mail_store(
     envelope_recipients: list[str] | tuple[str, ...] = (),
     enqueue: bool = True,
 ) -> StoreResult:
-    """Keep the raw mail before anything else; the same mail again changes nothing."""
+    """Keep the raw mail before anything else; the same mail again changes nothing.
+
+    "The same mail" is the same content whatever the path added (``content_digest``): a mail
+    relayed again with one more ``Received:`` is recognised, with or without a Message-ID,
+    and a different mail that reuses a Message-ID is kept as the mail it is.
+    """
+    if not raw.strip():
+        raise MailEmpty("the message is empty")
     if len(raw) > settings.MAIL_MAX_BYTES:
         raise MailTooLarge(f"{len(raw)} bytes exceeds the {settings.MAIL_MAX_BYTES}-byte limit")
     digest = hashlib.sha256(raw).hexdigest()
     message_id = header_message_id(raw)
-    dedupe_key = message_id[:600] if message_id else f"sha256:{digest}"
+    dedupe_key = f"content:{content_digest(raw)}"
     # Insert first and let the unique key catch a redelivery: one query for a new mail.
     try:
         with transaction.atomic():
@@ -145,7 +159,6 @@ def _finish(
             "ticket_message",
             "processed_at",
             "kind",
-            "attempts",
         ]
     )
     return ProcessResult(inbound, action, ticket)
@@ -194,29 +207,47 @@ def _relax_commit_durability() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
+def _same_mail_stored_before(inbound: InboundMail) -> bool:
+    """Whether an older row holds this mail, by content. Rows stored before the content digest
+    was the key (keyed by Message-ID) are compared here, once, by the same digest."""
+    if not inbound.message_id:
+        return False
+    digest = inbound.dedupe_key.removeprefix("content:")
+    earlier = (
+        InboundMail.objects.filter(message_id=inbound.message_id, pk__lt=inbound.pk)
+        .exclude(dedupe_key__startswith="content:")
+        .values_list("raw", flat=True)[:20]
+    )
+    return any(content_digest(bytes(raw)) == digest for raw in earlier)
+
+
 def mail_process(*, inbound_id: int) -> ProcessResult:
     """Parse, classify, thread and act on one stored mail; a second call does nothing."""
-    # A failed attempt rolls all of this back; the task then counts it (mail_attempt_failed).
+    if not mail_attempt_begin(inbound_id=inbound_id):
+        inbound = InboundMail.objects.get(pk=inbound_id)
+        return ProcessResult(inbound, InboundMail.Action.QUARANTINED, None)
+    # A failed attempt rolls all of this back; it was counted above, and the task keeps the
+    # error (mail_attempt_failed).
     with transaction.atomic():
         _relax_commit_durability()
         inbound = InboundMail.objects.select_for_update().get(pk=inbound_id)
         if inbound.status != InboundMail.Status.RECEIVED:
             return ProcessResult(inbound, InboundMail.Action.DUPLICATE, inbound.ticket)
-        inbound.attempts += 1
         raw = bytes(inbound.raw)
         try:
-            parsed = parse_mail(
+            parsed = parse_contained(
                 raw,
                 our_domain=settings.MAIL_DOMAIN,
                 reference_prefix=settings.TICKET_REFERENCE_PREFIX,
             )
-        except NotAMail as error:
+        except MailUnprocessable as error:
+            # The same bytes through the same code fail the same way: no retry.
             inbound.kind = "invalid"
             return _finish(
                 inbound,
                 status=InboundMail.Status.QUARANTINED,
                 action=InboundMail.Action.QUARANTINED,
-                reason=f"not a mail: {error}",
+                reason=error.reason,
             )
         classification = classify(parsed)
         inbound.kind = classification.kind
@@ -236,12 +267,25 @@ def mail_process(*, inbound_id: int) -> ProcessResult:
                 action=InboundMail.Action.QUARANTINED,
                 reason="no sender address in From",
             )
-        if parsed.message_id and Message.objects.filter(message_id=parsed.message_id).exists():
+        if _same_mail_stored_before(inbound):
             return _finish(
                 inbound,
                 status=InboundMail.Status.IGNORED,
                 action=InboundMail.Action.DUPLICATE,
-                reason="a message with this Message-ID is already on a ticket",
+                reason="the same mail was stored before",
+            )
+        if (
+            parsed.message_id
+            and Message.objects.filter(
+                message_id=parsed.message_id, kind=Message.Kind.OUTBOUND
+            ).exists()
+        ):
+            # Our own mail came back (an alias or a Bcc loop): answering it would loop.
+            return _finish(
+                inbound,
+                status=InboundMail.Status.IGNORED,
+                action=InboundMail.Action.DUPLICATE,
+                reason="our own outgoing mail came back",
             )
         return _process_conversation(inbound, parsed)
 
@@ -355,29 +399,12 @@ def _process_bounce(inbound: InboundMail, parsed: ParsedMail, reason: str) -> Pr
     )
 
 
-def mail_attempt_failed(*, inbound_id: int, error: BaseException) -> None:
-    """Count a failed processing attempt and keep its error, for the operator to see."""
-    InboundMail.objects.filter(pk=inbound_id, status=InboundMail.Status.RECEIVED).update(
-        attempts=F("attempts") + 1, reason=f"{type(error).__name__}: {error}"[:5000]
-    )
-
-
-def mail_quarantine(*, inbound_id: int, reason: str) -> None:
-    """After the last retry: keep the mail, say why, and let an operator reprocess it."""
-    InboundMail.objects.filter(pk=inbound_id, status=InboundMail.Status.RECEIVED).update(
-        status=InboundMail.Status.QUARANTINED,
-        action=InboundMail.Action.QUARANTINED,
-        reason=reason[:5000],
-        processed_at=timezone.now(),
-    )
-
-
 def mail_reprocess(*, inbound_id: int) -> ProcessResult:
     """Put a quarantined or failed mail back to ``received`` and process it again."""
     updated = InboundMail.objects.filter(
         pk=inbound_id,
         status__in=[InboundMail.Status.QUARANTINED, InboundMail.Status.FAILED],
-    ).update(status=InboundMail.Status.RECEIVED, action="", reason="")
+    ).update(status=InboundMail.Status.RECEIVED, action="", reason="", attempts=0)
     if not updated and not InboundMail.objects.filter(pk=inbound_id).exists():
         raise InboundMail.DoesNotExist(f"no inbound mail #{inbound_id}")
     return mail_process(inbound_id=inbound_id)
