@@ -194,6 +194,21 @@ REST_FRAMEWORK = {
 }
 
 # --- Celery ---------------------------------------------------------------------------------
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    # A task taken by a worker that died (acks_late) is handed out again after this long, by
+    # any live worker (they look every CELERY_UNACKED_RESTORE_SECONDS), without beat. It must
+    # stay above the longest task run (300 s, the IMAP poll) plus the longest retry countdown
+    # (600 s): a task waiting for its countdown sits unacknowledged in a worker and would
+    # otherwise run twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": max(1, env.int("CELERY_UNACKED_RESTORE_SECONDS", default=60) // 5),
+    # Give up on a broker that does not answer instead of hanging a web request.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+    "retry_on_timeout": True,
+    "health_check_interval": 25,
+}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker `make run` falls back to without Redis: queues are files under var/,
@@ -206,18 +221,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # A task taken by a worker that died (acks_late) is handed out again after this long,
-        # by any worker, without beat. It must stay above the longest task run (300 s, the
-        # IMAP poll) plus the longest retry countdown (600 s): a task waiting for its
-        # countdown sits unacknowledged in the worker and would otherwise run twice.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
-        # Give up on a broker that does not answer instead of hanging a web request.
-        "socket_connect_timeout": 3,
-        "socket_timeout": 10,
-        "retry_on_timeout": True,
-        "health_check_interval": 25,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
