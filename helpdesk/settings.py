@@ -242,6 +242,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 # tasks (the connection still honours CONN_MAX_AGE and health checks).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep trying a broker that is away, however long: a worker that gave up would need a person.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
