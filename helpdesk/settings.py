@@ -202,6 +202,8 @@ REDIS_BROKER_TRANSPORT_OPTIONS = {
     # otherwise run twice.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
     "unacked_restore_interval": 5,
+    # A worker killed while it restored such tasks holds this lock until it expires.
+    "unacked_mutex_expire": 60,
     "unacked_restore_throttle": max(1, env.int("CELERY_UNACKED_RESTORE_SECONDS", default=60) // 5),
     # Give up on a broker that does not answer instead of hanging a web request.
     "socket_connect_timeout": 3,

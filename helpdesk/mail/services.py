@@ -208,16 +208,20 @@ def _relax_commit_durability() -> None:
 
 
 def _same_mail_stored_before(inbound: InboundMail) -> bool:
-    """Whether an older row holds this mail, by content. Rows stored before the content digest
-    was the key (keyed by Message-ID) are compared here, once, by the same digest."""
-    if not inbound.message_id:
-        return False
-    digest = inbound.dedupe_key.removeprefix("content:")
+    """Whether a row stored before the content digest became the key holds this same mail.
+
+    Those rows are keyed by their Message-ID, or by ``sha256:`` of the raw bytes without one:
+    both are looked up through the unique key, and compared by content digest.
+    """
+    legacy_keys = [f"sha256:{inbound.sha256}"]
+    if inbound.message_id:
+        legacy_keys.append(inbound.message_id[:600])
     earlier = (
-        InboundMail.objects.filter(message_id=inbound.message_id, pk__lt=inbound.pk)
-        .exclude(dedupe_key__startswith="content:")
-        .values_list("raw", flat=True)[:20]
+        InboundMail.objects.filter(dedupe_key__in=legacy_keys)
+        .exclude(pk=inbound.pk)
+        .values_list("raw", flat=True)
     )
+    digest = inbound.dedupe_key.removeprefix("content:")
     return any(content_digest(bytes(raw)) == digest for raw in earlier)
 
 
