@@ -20,6 +20,7 @@ import argparse
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -81,6 +82,13 @@ class Ledger:
         # A connection of its own each time: the database fault cuts every connection.
         with psycopg.connect(self.database_url, autocommit=True) as database:
             return database.execute(sql, parameters).fetchall()
+
+    def settled_of(self, mails: dict[str, bytes]) -> int:
+        rows = self._query(
+            "SELECT count(*) FROM mail_inboundmail WHERE message_id = ANY(%s) AND status = ANY(%s)",
+            [list(mails), list(SETTLED)],
+        )
+        return rows[0][0]
 
     def unsettled(self) -> int:
         rows = self._query(
@@ -176,13 +184,21 @@ def run(postgres_base: str) -> list[tuple[str, int, int, int, int, float]]:
             row("none (baseline)", before, ledger.recovered_after(started))
 
             before = (ledger.sent, len(ledger.accepted))
-            ledger.send(desk, batch("killed", 40))
-            time.sleep(0.5)
+            # Sent from a thread, and the worker killed once the first of them is processed, so
+            # that it dies holding some of the batch whatever the machine's speed.
+            killed_batch = batch("killed", 40)
+            sender = threading.Thread(target=ledger.send, args=(desk, killed_batch))
+            sender.start()
+            wait_until(
+                lambda: ledger.settled_of(killed_batch) >= 1, timeout=60, what="first processed"
+            )
             stop_group(worker, kill=True)
+            in_flight = len(killed_batch) - ledger.settled_of(killed_batch)
             started = time.monotonic()
             worker = desk.start_worker()
+            sender.join(timeout=120)
             recovered = ledger.recovered_after(started, timeout=60)
-            fault = "worker SIGKILL mid-batch"
+            fault = f"worker SIGKILL, {in_flight} mails in flight"
             if recovered != recovered:  # NaN: a task was lost with the worker; beat's net
                 fault += f" (+ sweep for {ledger.unsettled()})"
                 sweep(desk)
