@@ -112,7 +112,15 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-backed test database, so a real Celery worker process can see what a test wrote.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # Web, worker, beat and the mail gateway share one file. WAL lets readers go on while one
+    # writes; IMMEDIATE takes the write lock when a transaction begins, so two writers queue
+    # behind the busy timeout instead of one failing with "database is locked" when it
+    # upgrades a read lock half-way through.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -124,6 +132,12 @@ CACHES = {
         default="locmemcache://" if DEBUG else REDIS_URL.replace("redis", "rediscache", 1),
     )
 }
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A cache that does not answer must fail fast: its callers fall back (rate limits fail
+    # open, the calendar is read from the database).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -224,6 +238,23 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------------------
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    # A task taken by a worker that died (acks_late) is handed out again after this long, by
+    # any live worker (they look every CELERY_UNACKED_RESTORE_SECONDS), without beat. It must
+    # stay above the longest task run (300 s, the IMAP poll) plus the longest retry countdown
+    # (600 s): a task waiting for its countdown sits unacknowledged in a worker and would
+    # otherwise run twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+    "unacked_restore_interval": 5,
+    # A worker killed while it restored such tasks holds this lock until it expires.
+    "unacked_mutex_expire": 60,
+    "unacked_restore_throttle": max(1, env.int("CELERY_UNACKED_RESTORE_SECONDS", default=60) // 5),
+    # Give up on a broker that does not answer instead of hanging a web request.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+    "retry_on_timeout": True,
+    "health_check_interval": 25,
+}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker `make run` falls back to without Redis: queues are files under var/,
@@ -236,7 +267,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -257,6 +288,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 # tasks (the connection still honours CONN_MAX_AGE and health checks).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep trying a broker that is away, however long: a worker that gave up would need a person.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -355,6 +388,8 @@ MAIL_REOPEN_DAYS = env.int("MAIL_REOPEN_DAYS", default=14)
 MAIL_ACK_LIMIT_PER_SENDER = env.int("MAIL_ACK_LIMIT_PER_SENDER", default=3)
 MAIL_ACK_LIMIT_WINDOW_SECONDS = env.int("MAIL_ACK_LIMIT_WINDOW_SECONDS", default=3600)
 MAIL_STUCK_AFTER_SECONDS = env.int("MAIL_STUCK_AFTER_SECONDS", default=300)
+# Attempts to process one mail, each counted before it starts, before it is quarantined.
+MAIL_PROCESS_MAX_ATTEMPTS = env.int("MAIL_PROCESS_MAX_ATTEMPTS", default=5)
 # Mail to customers still unsent after this long is enqueued again (a lost task).
 OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=900)
 # IMAP mailboxes to poll: imaps://user:password@host:993/INBOX (comma-separated).
