@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ LAST_USED_PRECISION = datetime.timedelta(minutes=1)
 
 
 @transaction.atomic
-def staff_api_token_create(*, user: AbstractBaseUser, name: str) -> str:
+def staff_api_token_create(*, user: User, name: str) -> str:
     """A new key for ``user``; only its hash is kept, so the caller shows it once."""
     raw_token = token_new()
     StaffApiToken.objects.create(

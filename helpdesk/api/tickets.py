@@ -37,7 +37,7 @@ from .serializers import (
     TicketPageSerializer,
     TicketUpdateInput,
 )
-from .staff_auth import StaffApiView
+from .staff_auth import StaffApiView, desk_user
 
 
 def _list_parameters() -> list[OpenApiParameter]:
@@ -119,7 +119,7 @@ class TicketListApi(StaffApiView):
         try:
             page_size = int(request.query_params.get("page_size", DEFAULT_PAGE_SIZE))
             page = ticket_list_page(
-                user=request.user,
+                user=desk_user(request),
                 filters=filters,
                 cursor=request.query_params.get("cursor") or None,
                 page_size=page_size,
@@ -157,7 +157,7 @@ class TicketDetailApi(StaffApiView):
         try:
             ticket = ticket_change(
                 ticket=ticket,
-                actor=request.user,
+                actor=desk_user(request),
                 status=values.get("status"),
                 priority=values.get("priority"),
                 assignee=values.get("assignee", UNSET),
@@ -190,7 +190,7 @@ class TicketMessagesApi(StaffApiView):
         try:
             message = ticket_reply(
                 ticket=ticket,
-                author=request.user,
+                author=desk_user(request),
                 body_text=values["body_text"],
                 internal=values["internal"],
                 status=values.get("status"),

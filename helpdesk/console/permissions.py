@@ -6,19 +6,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from helpdesk.core.roles import user_is_agent, user_is_supervisor
 
-View = Callable[..., HttpResponse]
+# HttpResponseBase, not HttpResponse: an attachment download answers with a FileResponse.
+View = Callable[..., HttpResponseBase]
 
 
-def _role_required(check: Callable, role: str) -> Callable[[View], View]:
+class DeskRequest(HttpRequest):
+    """The request a view wrapped in ``agent_required`` or ``supervisor_required`` receives:
+    the decorator has already turned away anyone not signed in, so ``user`` is a real user.
+    Only an annotation; Django still passes a plain HttpRequest."""
+
+    user: User
+
+
+def _role_required(
+    check: Callable[[User | AnonymousUser], bool], role: str
+) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             # Signed in but not desk staff (a customer, a former employee): no redirect loop.

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -23,7 +23,7 @@ def quarantined_mails() -> QuerySet[InboundMail]:
 
 
 @transaction.atomic
-def mail_discard(*, inbound_pk: int, actor: AbstractBaseUser, note: str = "") -> bool:
+def mail_discard(*, inbound_pk: int, actor: User, note: str = "") -> bool:
     """Mark a quarantined mail as dealt with: ignored, with who and when in its reason.
     Returns False when it was no longer waiting (someone re-processed or discarded it)."""
     mail = InboundMail.objects.select_for_update().filter(pk=inbound_pk).first()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -26,7 +26,7 @@ def canned_response_save(
     *,
     title: str,
     body: str,
-    updated_by: AbstractBaseUser | None,
+    updated_by: User | None,
     is_active: bool = True,
     canned_response: CannedResponse | None = None,
 ) -> CannedResponse:

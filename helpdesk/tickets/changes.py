@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from sla.models import Priority
@@ -55,7 +55,7 @@ class CollisionError(Exception):
         return f"{len(self.changes)} change(s) since the ticket was opened"
 
 
-def user_display_name(user: AbstractBaseUser | None) -> str:
+def user_display_name(user: User | None) -> str:
     """A staff member as colleagues call them: 佐藤 花子 (family name first when the name is
     written in Japanese), Hanako Sato otherwise, else the user name."""
     if user is None:
@@ -69,7 +69,7 @@ def user_display_name(user: AbstractBaseUser | None) -> str:
 
 
 def ticket_changes_since(
-    *, ticket: Ticket, seen: Seen, excluding: AbstractBaseUser | None = None
+    *, ticket: Ticket, seen: Seen, excluding: User | None = None
 ) -> list[Message | TicketEvent]:
     """Messages and events newer than what ``seen`` names, oldest first, leaving out what
     ``excluding`` did themself (their own other tab is no collision)."""
@@ -85,7 +85,7 @@ def ticket_changes_since(
     return sorted(found, key=lambda item: (item.created_at, item.pk))
 
 
-def _guard(ticket: Ticket, seen: Seen | None, actor: AbstractBaseUser | None) -> None:
+def _guard(ticket: Ticket, seen: Seen | None, actor: User | None) -> None:
     if seen is None:
         return
     changes = ticket_changes_since(ticket=ticket, seen=seen, excluding=actor)
@@ -93,9 +93,7 @@ def _guard(ticket: Ticket, seen: Seen | None, actor: AbstractBaseUser | None) ->
         raise CollisionError(changes)
 
 
-def _event(
-    ticket: Ticket, kind: str, actor: AbstractBaseUser | None, old: str, new: str, now
-) -> TicketEvent:
+def _event(ticket: Ticket, kind: str, actor: User | None, old: str, new: str, now) -> TicketEvent:
     return TicketEvent(
         ticket=ticket,
         kind=kind,
@@ -110,10 +108,10 @@ def _event(
 def ticket_change(
     *,
     ticket: Ticket,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     status: str | None = None,
     priority: str | None = None,
-    assignee: AbstractBaseUser | None = UNSET,
+    assignee: User | None = UNSET,
     queue: str | None = None,
     category: str | None = None,
     seen: Seen | None = None,
@@ -177,10 +175,10 @@ def ticket_change(
 def tickets_bulk_change(
     *,
     ticket_pks: Sequence[int],
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     status: str | None = None,
     priority: str | None = None,
-    assignee: AbstractBaseUser | None = UNSET,
+    assignee: User | None = UNSET,
     queue: str | None = None,
 ) -> int:
     """The same change on many tickets in one transaction (all or none), each ticket's change
@@ -203,7 +201,7 @@ def tickets_bulk_change(
 def ticket_reply(
     *,
     ticket: Ticket,
-    author: AbstractBaseUser,
+    author: User,
     body_text: str,
     internal: bool = False,
     status: str | None = None,
@@ -243,7 +241,7 @@ def ticket_reply(
 
 
 def ticket_event_record(
-    *, ticket: Ticket, kind: str, detail: str = "", actor: AbstractBaseUser | None = None
+    *, ticket: Ticket, kind: str, detail: str = "", actor: User | None = None
 ) -> TicketEvent:
     """A system event (escalation, bounce, failed send, recomputed deadlines)."""
     return TicketEvent.objects.create(

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -67,10 +67,10 @@ def _copy_rows(model: type[models.Model], rows: list[dict]) -> None:
     if not rows:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=500)
+        model._default_manager.bulk_create([model(**row) for row in rows], batch_size=500)
         return
     columns = list(rows[0])
-    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    names = ", ".join(connection.ops.quote_name(_column(model, name)) for name in columns)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
         with raw.copy(f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy:
@@ -78,8 +78,16 @@ def _copy_rows(model: type[models.Model], rows: list[dict]) -> None:
                 copy.write_row([row[column] for column in columns])
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    """The table column behind a field name or attname (``requester_id``)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} has no column of its own")
+    return field.column
+
+
 def _next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(top=models.Max("id"))["top"] or 0) + 1
+    return (model._default_manager.aggregate(top=models.Max("id"))["top"] or 0) + 1
 
 
 def _reset_sequences(*tables: type[models.Model]) -> None:
@@ -124,7 +132,7 @@ def _indexes_deferred(enabled: bool, tables: Sequence[str]) -> Iterator[None]:
 class DemoDesk:
     """Builds one batch of demo tickets after another, from a fixed random seed."""
 
-    def __init__(self, *, seed: int, staff: Sequence[AbstractBaseUser], now: datetime.datetime):
+    def __init__(self, *, seed: int, staff: Sequence[User], now: datetime.datetime):
         self.rng = random.Random(seed)  # noqa: S311 - demo data, reproducible, not secret
         self.staff = list(staff)
         self.now = now.replace(microsecond=0)
@@ -205,10 +213,14 @@ class DemoDesk:
             )
             if status != "new" and self.staff and rng.random() < 0.85:
                 ticket.assignee_id = rng.choice(self.staff).pk
-            inbound = f"{rng.choice(OPENINGS)}{contact.organization.name}の{contact.name}です。\n"
+            company = f"{contact.organization.name}の" if contact.organization else ""
+            inbound = f"{rng.choice(OPENINGS)}{company}{contact.name}です。\n"
             inbound += f"{first_sentence}\n{rng.choice(CLOSINGS)}"
             texts = [inbound]
-            thread = [("inbound", received, inbound, None)]
+            # (kind, sent at, text, staff user id or None for the customer)
+            thread: list[tuple[str, datetime.datetime, str, int | None]] = [
+                ("inbound", received, inbound, None)
+            ]
             last = received
             if status != "new" and rng.random() < 0.97:
                 answered = self._after(received, rng.randint(5, 500))
@@ -308,7 +320,7 @@ def _event_row(ticket_id: int, kind: str, old: str, new: str, at) -> dict:
 def demo_tickets_seed(
     *,
     count: int,
-    staff: Sequence[AbstractBaseUser],
+    staff: Sequence[User],
     seed: int = 20261203,
     now: datetime.datetime | None = None,
     progress=None,

@@ -15,11 +15,11 @@ import datetime
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Max, Q, QuerySet
 from django.utils import timezone
@@ -29,6 +29,10 @@ from sla.models import Priority
 
 from .models import INACTIVE_STATUSES, Message, Ticket, TicketEvent
 from .search import query_terms
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -141,7 +145,16 @@ class _BigramsContain(Func):
         super().__init__(F("search_bigrams"))
         self.bigrams = bigrams
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        # Func's own parameters, unused: the template below is fixed.
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
         column, params = compiler.compile(self.source_expressions[0])
         return f"string_to_array({column}, ' ') @> %s::text[]", (*params, self.bigrams)
 
@@ -176,9 +189,7 @@ def _end_of_today() -> datetime.datetime:
     return datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time(), zone)
 
 
-def ticket_list_queryset(
-    *, user: AbstractBaseUser | None, filters: TicketFilters
-) -> QuerySet[Ticket]:
+def ticket_list_queryset(*, user: User | None, filters: TicketFilters) -> QuerySet[Ticket]:
     """The filtered tickets, unordered and unpaginated."""
     tickets = Ticket.objects.all()
     statuses = tuple(filters.status)
@@ -204,6 +215,8 @@ def ticket_list_queryset(
     elif filters.view == "breaching_today":
         tickets = tickets.filter(sort_due_at__lt=_end_of_today())
     if assignee == "me":
+        if user is None:
+            raise ValueError("the 'me' filter needs a user")
         tickets = tickets.filter(assignee_id=user.pk)
     elif assignee == "unassigned":
         tickets = tickets.filter(assignee__isnull=True)
@@ -251,7 +264,7 @@ def _beyond(sort: Sort, value: datetime.datetime, pk: int, *, forwards: bool) ->
 
 def ticket_list_page(
     *,
-    user: AbstractBaseUser | None,
+    user: User | None,
     filters: TicketFilters,
     cursor: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django import template
@@ -19,6 +20,9 @@ from helpdesk.tickets.changes import user_display_name
 from helpdesk.tickets.models import Ticket, TicketEvent
 from helpdesk.tickets.templatetags.ticket_deadlines import format_business_duration
 from sla.models import Priority
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 register = template.Library()
 
@@ -95,7 +99,8 @@ def lookup(mapping: dict, key):
     return mapping.get(key, 0) if mapping else 0
 
 
-_LABELS = {
+# Keyed by the kind's value: a TicketEvent read from the database holds a plain str.
+_LABELS: dict[str, dict[str, StrOrPromise]] = {
     TicketEvent.Kind.STATUS: dict(Ticket.Status.choices),
     TicketEvent.Kind.PRIORITY: dict(Priority.choices),
     TicketEvent.Kind.ESCALATION: dict(Ticket.SlaState.choices),

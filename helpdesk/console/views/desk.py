@@ -18,7 +18,7 @@ from helpdesk.tickets.models import CannedResponse
 from sla.services import closure_day_remove, closure_day_save
 
 from ..forms import CannedResponseForm, ClosureForm, ClosureRemoveForm
-from ..permissions import agent_required, supervisor_required
+from ..permissions import DeskRequest, agent_required, supervisor_required
 from ..selectors import calendar_month, dashboard
 
 
@@ -57,7 +57,9 @@ def closure_add(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for field_errors in form.errors.values():
             for error in field_errors:
-                messages.error(request, error)
+                # An ErrorList yields message strings (the stubs allow ValidationError too);
+                # str() is what the messages framework applies anyway.
+                messages.error(request, str(error))
         return redirect("console:calendar")
     data = form.cleaned_data
     closure_day_save(date=data["date"], reason=data["reason"], announced_at=data["announced_at"])
@@ -98,7 +100,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def canned_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def canned_edit(request: DeskRequest, pk: int | None = None) -> HttpResponse:
     canned = get_object_or_404(CannedResponse, pk=pk) if pk else None
     form = CannedResponseForm(request.POST or None, instance=canned)
     if request.method == "POST" and form.is_valid():

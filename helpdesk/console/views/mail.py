@@ -12,7 +12,7 @@ from helpdesk.mail.models import InboundMail
 from helpdesk.mail.quarantine import mail_discard, quarantined_mails
 from helpdesk.mail.services import mail_reprocess
 
-from ..permissions import supervisor_required
+from ..permissions import DeskRequest, supervisor_required
 
 
 @supervisor_required
@@ -50,7 +50,7 @@ def quarantine_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def quarantine_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def quarantine_discard(request: DeskRequest, pk: int) -> HttpResponse:
     mail = get_object_or_404(InboundMail, pk=pk)
     if mail_discard(inbound_pk=mail.pk, actor=request.user, note=request.POST.get("note", "")):
         messages.success(request, _("Mail #%(id)d was discarded.") % {"id": mail.pk})

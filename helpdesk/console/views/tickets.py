@@ -26,7 +26,7 @@ from helpdesk.tickets.models import Attachment, CannedResponse, Ticket
 from sla.models import Priority
 
 from ..forms import KEEP, BulkForm, ChangeForm, ReplyForm
-from ..permissions import agent_required
+from ..permissions import DeskRequest, agent_required
 from ..selectors import staff_users
 
 PAGE_SIZE = 50
@@ -34,7 +34,7 @@ PAGE_SIZE = 50
 
 @agent_required
 @require_GET
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: DeskRequest) -> HttpResponse:
     filters = ticket_filters_from_query(request.GET)
     try:
         page = ticket_list_page(
@@ -119,7 +119,7 @@ def _collision_page(
 
 @agent_required
 @require_POST
-def ticket_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_reply_view(request: DeskRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk)
     form = ReplyForm(request.POST, request.FILES)
     internal = request.POST.get("action") == "note"
@@ -149,7 +149,7 @@ def ticket_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_required
 @require_POST
-def ticket_change_view(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_change_view(request: DeskRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk)
     form = ChangeForm(request.POST)
     if not form.is_valid():
@@ -211,7 +211,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @agent_required
 @require_POST
-def ticket_bulk(request: HttpRequest) -> HttpResponse:
+def ticket_bulk(request: DeskRequest) -> HttpResponse:
     form = BulkForm(request.POST)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -219,7 +219,9 @@ def ticket_bulk(request: HttpRequest) -> HttpResponse:
     back = back or reverse("console:tickets")
     if not form.is_valid():
         for error in form.errors.get("__all__", []) or [_("Select tickets first.")]:
-            messages.error(request, error)
+            # An ErrorList yields message strings (the stubs allow ValidationError too);
+            # str() is what the messages framework applies anyway.
+            messages.error(request, str(error))
         return redirect(back)
     data = form.cleaned_data
     assignee = UNSET
