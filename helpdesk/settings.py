@@ -259,8 +259,8 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["beat"],
     },
     "sla-sweep": {
-        "task": "sla.tasks.sla_sweep_task",
-        "schedule": 60.0,
+        "task": "helpdesk.tickets.tasks.escalation_sweep_task",
+        "schedule": env.float("ESCALATION_SWEEP_SECONDS", default=60.0),
     },
     "outbox-requeue": {
         "task": "helpdesk.tickets.tasks.outbox_requeue_task",

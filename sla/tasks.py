@@ -1,7 +1,7 @@
 """Periodic upkeep of the business calendar and the tickets' SLA timers. Thin: each task calls
 one service."""
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.utils import timezone
 
 from .calendars import business_clock
@@ -13,20 +13,18 @@ def calendar_refresh_task() -> None:
     business_clock().next_open(timezone.now())
 
 
-@shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(ignore_result=True)
 def tickets_sla_recompute_task() -> None:
-    """After a closure day changed: move every open ticket's deadlines (in batches)."""
-    from helpdesk.tickets.deadlines import tickets_recompute_sla
+    """After a closure day changed: the tickets app moves every open ticket's deadlines in
+    resumable parts (each part re-enqueues the rest)."""
+    # Imported here as before this change: sla sits below tickets, and this forwarder is the
+    # one place it names the tickets app (a signal would hide the same dependency).
+    from helpdesk.tickets.tasks import deadlines_recompute_task
 
-    tickets_recompute_sla()
+    deadlines_recompute_task()
 
 
 @shared_task(ignore_result=True)
 def sla_sweep_task() -> None:
-    """Every minute: tickets whose warning or breach instant has come get their new state."""
-    from helpdesk.tickets.deadlines import ticket_sla_sweep
-
-    # A bounded number of batches per run; the next run picks up whatever is left.
-    for _batch in range(50):
-        if ticket_sla_sweep() == 0:
-            break
+    """Kept for schedules written before the escalation sweep moved to the tickets app."""
+    current_app.send_task("helpdesk.tickets.tasks.escalation_sweep_task")

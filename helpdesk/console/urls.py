@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from .views import desk, mail, tickets
+from .views import desk, mail, notifications, tickets
 
 app_name = "console"
 
@@ -66,6 +66,8 @@ urlpatterns = [
     path("canned/new/", desk.canned_edit, name="canned_new"),
     path("canned/<int:pk>/", desk.canned_edit, name="canned_edit"),
     path("canned/<int:pk>/delete/", desk.canned_delete, name="canned_delete"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notifications_mark_read, name="notifications_read"),
 ]
 
 # Sign-in and password reset are open to everyone by nature; the permission matrix test

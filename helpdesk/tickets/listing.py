@@ -343,8 +343,10 @@ def ticket_staff_messages(*, ticket: Ticket) -> QuerySet[Message]:
 
 
 def ticket_staff_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
-    return TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by(
-        "created_at", "id"
+    return (
+        TicketEvent.objects.filter(ticket=ticket)
+        .select_related("actor")
+        .order_by("created_at", "id")
     )
 
 
