@@ -24,7 +24,8 @@ def make_user(username: str, role: str | None = None, **extra) -> User:
         username, f"{username}@helpdesk.example.jp", "correct-horse-9", **extra
     )
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        # get_or_create: a transactional test's flush removes the groups the migration made.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 
