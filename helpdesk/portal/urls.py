@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import views
+from . import remote_views, views
 
 
 class AccessTokenConverter:
@@ -30,5 +30,11 @@ urlpatterns = [
         "t/<access_token:token>/attachments/<int:attachment_id>/",
         views.ticket_attachment_download,
         name="ticket_attachment",
+    ),
+    path("remote/<access_token:token>/", remote_views.remote_consent, name="remote_consent"),
+    path(
+        "t/<access_token:token>/remote/<int:request_id>/revoke/",
+        remote_views.ticket_remote_revoke,
+        name="ticket_remote_revoke",
     ),
 ]
