@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import redis
 import time_machine
 from django.contrib.auth.models import Group, User
 
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import ticket_open
+from sla.calendars import calendar_changed
+from tests.conftest import ROOT, celery_broker, database_url_for_subprocess, stop_process
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -67,3 +76,83 @@ def supervisor(db) -> User:
 @pytest.fixture
 def desk_admin(db) -> User:
     return make_user("admin1", "admin")
+
+
+# --- Real Celery worker and beat processes (on a desk open around the clock) -------------
+
+ALL_DAY = {"SLA_DESK_WINDOWS": "00:00-23:59:59", "SLA_WORKING_WEEKDAYS": "0,1,2,3,4,5,6"}
+
+
+@pytest.fixture
+def desk_open_all_day(settings, monkeypatch) -> None:
+    """This process and the worker processes started after it see the same clock."""
+    for name, value in ALL_DAY.items():
+        monkeypatch.setenv(name, value)
+    settings.SLA_DESK_WINDOWS = ALL_DAY["SLA_DESK_WINDOWS"].split(",")
+    settings.SLA_WORKING_WEEKDAYS = [0, 1, 2, 3, 4, 5, 6]
+    calendar_changed()
+
+
+def start_celery(command: list[str], broker_url: str, log_name: str) -> subprocess.Popen:
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "helpdesk.test_settings",
+        "DATABASE_URL": database_url_for_subprocess(),
+        "TEST_CELERY_BROKER_URL": broker_url,
+        "PYTHONPATH": str(ROOT),
+        "ESCALATION_SWEEP_SECONDS": "2",
+        "CONSENT_UPKEEP_SECONDS": "2",
+    }
+    log_path = ROOT / "var" / log_name
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "helpdesk", *command],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    process.log_path = log_path  # type: ignore[attr-defined]
+    return process
+
+
+def start_worker(broker_url: str, log_name: str) -> subprocess.Popen:
+    worker = start_celery(
+        [
+            *("worker", "--pool", "solo", "--loglevel", "INFO"),
+            *("--without-heartbeat", "--without-gossip", "--without-mingle"),
+        ],
+        broker_url,
+        log_name,
+    )
+    deadline = time.monotonic() + 60
+    while "ready." not in Path(worker.log_path).read_text():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the worker did not start:\n{Path(worker.log_path).read_text()}")
+        time.sleep(0.2)
+    return worker
+
+
+@pytest.fixture
+def broker(transactional_db, test_redis_url: str) -> Iterator[str]:
+    """This test's own Redis database, and this process's Celery app pointed at it."""
+    redis.Redis.from_url(test_redis_url).flushdb()
+    with celery_broker(test_redis_url):
+        yield test_redis_url
+
+
+@pytest.fixture
+def started() -> Iterator[list[subprocess.Popen]]:
+    """Processes a test starts; each is stopped (by its own pid) at the end."""
+    processes: list[subprocess.Popen] = []
+    yield processes
+    for process in processes:
+        stop_process(process)
+
+
+def start_beat(broker_url: str, tmp_path: Path, name: str) -> subprocess.Popen:
+    return start_celery(
+        ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / f"{name}-schedule")],
+        broker_url,
+        f"test-celery-{name}.log",
+    )

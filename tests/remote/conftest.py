@@ -9,10 +9,13 @@ from django.core import mail
 from tests.escalation.conftest import (  # noqa: F401 - fixtures shared with these tests
     _media_under_tmp,
     agent,
+    broker,
     desk_admin,
+    desk_open_all_day,
     jst,
     make_user,
     open_ticket,
+    started,
     supervisor,
 )
 
