@@ -27,6 +27,11 @@ from .staff_auth import StaffApiView
 
 
 class RemoteRequestSerializer(serializers.ModelSerializer):
+    # Plain codes in the schema: a second "status" enum beside the ticket's would collide.
+    scope = serializers.CharField(help_text="view, control or file_transfer")
+    status = serializers.CharField(
+        help_text="pending, granted, declined, expired, revoked or completed"
+    )
     requested_by = serializers.CharField(source="requested_by.get_username")
     consent_text_version = serializers.CharField(source="consent_text.version")
     consent_text_language = serializers.CharField(source="consent_text.language")

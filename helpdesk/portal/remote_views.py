@@ -19,6 +19,7 @@ from helpdesk.remote.services import (
     ConsentRefused,
     Decider,
     consent_decide,
+    consent_decide_on_status_page,
     consent_revoke,
     consent_revoke_by_token,
 )
@@ -74,4 +75,25 @@ def ticket_remote_revoke(request: HttpRequest, token: str, request_id: int) -> H
         messages.info(request, _("You have revoked your consent."))
     except ConsentRefused as error:
         messages.error(request, str(error))
+    return _origin_only_referrer(redirect("portal:ticket_status", token=token))
+
+
+@never_cache
+@require_POST
+def ticket_remote_decide(request: HttpRequest, token: str, request_id: int) -> HttpResponse:
+    """Grant or decline from the status page."""
+    ticket = _ticket_or_404(token)
+    remote_request = get_object_or_404(RemoteSupportRequest, pk=request_id, ticket=ticket)
+    grant = request.POST.get("action") == "grant"
+    try:
+        consent_decide_on_status_page(
+            request=remote_request, grant=grant, decider=_decider(request)
+        )
+    except ConsentRefused as error:
+        messages.error(request, str(error))
+    else:
+        if grant:
+            messages.success(request, _("Thank you. You have granted remote support."))
+        else:
+            messages.info(request, _("You have declined remote support."))
     return _origin_only_referrer(redirect("portal:ticket_status", token=token))

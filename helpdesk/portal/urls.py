@@ -33,6 +33,11 @@ urlpatterns = [
     ),
     path("remote/<access_token:token>/", remote_views.remote_consent, name="remote_consent"),
     path(
+        "t/<access_token:token>/remote/<int:request_id>/decide/",
+        remote_views.ticket_remote_decide,
+        name="ticket_remote_decide",
+    ),
+    path(
         "t/<access_token:token>/remote/<int:request_id>/revoke/",
         remote_views.ticket_remote_revoke,
         name="ticket_remote_revoke",

@@ -223,9 +223,37 @@ def _request_by_token(raw_token: str) -> RemoteSupportRequest | None:
     )
 
 
+def _decide(
+    request: RemoteSupportRequest, *, grant: bool, decider: Decider, now: datetime.datetime
+) -> None:
+    """Record the decision on a locked, pending, unexpired request; the mailed link is used."""
+    request.status = Status.GRANTED if grant else Status.DECLINED
+    request.decided_at = now
+    request.token_used_at = now
+    request.decision_ip = decider.ip_address
+    request.decision_user_agent = decider.user_agent[:500]
+    request.save()
+    _audit(request, Kind.GRANTED if grant else Kind.DECLINED, now, decider=decider)
+    _conversation(
+        request,
+        _desk_text(gettext_noop("The customer granted remote support"))
+        if grant
+        else _desk_text(gettext_noop("The customer declined remote support")),
+        now,
+    )
+    _notify(
+        request,
+        StaffNotification.Kind.CONSENT_GRANTED
+        if grant
+        else StaffNotification.Kind.CONSENT_DECLINED,
+        _staff_involved(request),
+        now,
+    )
+
+
 def consent_decide(*, raw_token: str, grant: bool, decider: Decider) -> RemoteSupportRequest:
-    """The customer grants or declines. The link decides once; a used, replaced or expired
-    link raises ConsentLinkInvalid (and the attempt is recorded)."""
+    """The customer grants or declines through the mailed link. The link decides once; a used,
+    replaced or expired link raises ConsentLinkInvalid (and the attempt is recorded)."""
     with transaction.atomic():
         request = _request_by_token(raw_token)
         if request is None:
@@ -237,31 +265,28 @@ def consent_decide(*, raw_token: str, grant: bool, decider: Decider) -> RemoteSu
         elif request.expires_at <= now:
             refusal = "expired"
         if refusal is None:
-            request.status = Status.GRANTED if grant else Status.DECLINED
-            request.decided_at = now
-            request.token_used_at = now
-            request.decision_ip = decider.ip_address
-            request.decision_user_agent = decider.user_agent[:500]
-            request.save()
-            _audit(request, Kind.GRANTED if grant else Kind.DECLINED, now, decider=decider)
-            _conversation(
-                request,
-                _desk_text(gettext_noop("The customer granted remote support"))
-                if grant
-                else _desk_text(gettext_noop("The customer declined remote support")),
-                now,
-            )
-            _notify(
-                request,
-                StaffNotification.Kind.CONSENT_GRANTED
-                if grant
-                else StaffNotification.Kind.CONSENT_DECLINED,
-                _staff_involved(request),
-                now,
-            )
+            _decide(request, grant=grant, decider=decider, now=now)
             return request
         _audit(request, Kind.LINK_REFUSED, now, decider=decider, detail=refusal)
     raise ConsentLinkInvalid(refusal, request)
+
+
+def consent_decide_on_status_page(
+    *, request: RemoteSupportRequest, grant: bool, decider: Decider
+) -> RemoteSupportRequest:
+    """The same decision from the ticket's status page (its own private link is the key)."""
+    with transaction.atomic():
+        locked = (
+            RemoteSupportRequest.objects.select_for_update(of=("self",))
+            .select_related("ticket", "requested_by")
+            .get(pk=request.pk)
+        )
+        now = now_in_seconds()
+        if locked.status == Status.PENDING and locked.expires_at > now:
+            _decide(locked, grant=grant, decider=decider, now=now)
+            return locked
+        _audit(locked, Kind.LINK_REFUSED, now, decider=decider, detail="status page")
+    raise ConsentRefused(gettext("This request can no longer be answered."))
 
 
 def consent_revoke(*, request: RemoteSupportRequest, decider: Decider) -> RemoteSupportRequest:

@@ -18,12 +18,12 @@ from helpdesk.remote.services import consent_request
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import ticket_open
 from tests.browser.test_inquiry_flow import browser_page, shot  # noqa: F401 - the shared browser fixture
+from tests.escalation.conftest import consent_texts_seed
 from tests.remote.conftest import mailed_link_token
 
-# serialized_rollback: the consent texts come from a data migration, which a flush removes.
 pytestmark = [
     pytest.mark.services,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
@@ -31,6 +31,7 @@ pytestmark = [
 def consent_link(live_server, settings, tmp_path) -> tuple[RemoteSupportRequest, str]:
     settings.SITE_URL = live_server.url
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    consent_texts_seed()
     agent = User.objects.create_user("agent1", "agent1@helpdesk.example.jp", first_name="花子")
     agent.last_name = "佐藤"
     agent.save()

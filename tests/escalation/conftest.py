@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 import time_machine
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 
 from helpdesk.tickets.models import Ticket
@@ -56,6 +58,12 @@ def open_ticket(
         Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee)
         ticket.refresh_from_db()
     return ticket
+
+
+def consent_texts_seed() -> None:
+    """The consent texts the data migration adds (a transactional test's flush removes them)."""
+    migration = importlib.import_module("helpdesk.remote.migrations.0002_consent_texts_v1")
+    migration.add_texts(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from helpdesk.tickets.changes import ticket_reply
+from helpdesk.tickets.escalations import escalation_sweep_batch
 from helpdesk.tickets.models import Escalation, StaffNotification, Ticket, TicketEvent
 from helpdesk.tickets.services import ticket_open
 from helpdesk.tickets.tasks import escalation_sweep_task
@@ -25,6 +26,9 @@ from tests.conftest import wait_for
 from .conftest import make_user, start_beat, start_worker
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+# The sweep's batch size (its default), read from the function so the test follows it.
+BATCH = escalation_sweep_batch.__kwdefaults__["batch_size"]
 
 
 def open_in_the_past(seconds_ago: int, *, assignee: User | None = None) -> Ticket:
@@ -54,8 +58,15 @@ def test_beat_and_worker_fire_warning_breach_overdue_once_in_order_and_a_reply_c
     desk_open_all_day, broker, started, tmp_path
 ):
     # A one-minute first response: warning at 45 s, breach at 61 s, overdue at 91 s.
-    SlaPolicy.objects.filter(priority="urgent", category="").update(
-        first_response_minutes=1, next_response_minutes=1, resolution_minutes=600
+    # update_or_create: an earlier transactional test's flush may have removed the defaults.
+    SlaPolicy.objects.update_or_create(
+        priority="urgent",
+        category="",
+        defaults={
+            "first_response_minutes": 1,
+            "next_response_minutes": 1,
+            "resolution_minutes": 600,
+        },
     )
     sla_policies_changed()
     agent = make_user("agent1", "agent")
@@ -104,8 +115,8 @@ def test_a_worker_killed_mid_sweep_and_restarted_loses_and_duplicates_nothing(
     first.wait(10)
     at_kill = Escalation.objects.count()
     assert 0 < at_kill < expected, f"the sweep was not interrupted ({at_kill} fired)"
-    # Whole batches only: 200 tickets x 3 levels each committed or none of it.
-    assert at_kill % 600 == 0
+    # Whole batches only: each batch's tickets x 3 levels committed or none of it.
+    assert at_kill % (3 * BATCH) == 0
 
     started.append(start_worker(broker, "test-celery-worker-restarted.log"))
     started.append(start_beat(broker, tmp_path, "beat-restarted"))

@@ -139,3 +139,24 @@ def test_the_api_asks_refuses_a_session_without_grant_and_exports_the_audit(clie
     assert [row["event"] for row in audit] == ["依頼", "セッション開始を拒否：有効な同意なし"]
     assert client.get(f"{base}audit.csv").content.startswith(b"\xef\xbb\xbf")
     assert not mail.outbox  # the link goes out from a worker after commit
+
+
+def test_the_status_page_shows_the_request_with_the_consent_text_and_decides(client, agent, ticket):
+    request = ask_from_console(client, agent, ticket)
+    mailed_link = f"/remote/{mailed_link_token()}/"
+    client.logout()
+    status_url = f"/t/{ticket_access_token_issue(ticket=ticket)}/"
+    page = client.get(status_url).content.decode()
+    assert "リモートサポートに関する同意事項（第1版）" in page
+    assert "エラー画面を一緒に確認するため" in page and "同意する" in page
+    client.post(f"{status_url}remote/{request.pk}/decide/", {"action": "decline"})
+    request.refresh_from_db()
+    assert request.status == "declined"
+    # The mailed link is used up by a decision made on the status page.
+    assert "このリンクは使用済みです" in client.get(mailed_link).content.decode()
+    refused = client.post(
+        f"{status_url}remote/{request.pk}/decide/", {"action": "grant"}, follow=True
+    )
+    assert "このご依頼には回答できません。" in refused.content.decode()
+    request.refresh_from_db()
+    assert request.status == "declined"

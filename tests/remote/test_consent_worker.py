@@ -20,14 +20,13 @@ from helpdesk.remote.services import (
 from helpdesk.tickets.models import StaffNotification, Ticket
 from helpdesk.tickets.services import ticket_open
 from tests.conftest import wait_for
-from tests.escalation.conftest import start_beat, start_worker
+from tests.escalation.conftest import consent_texts_seed, start_beat, start_worker
 
 from .conftest import make_user
 
-# serialized_rollback: the consent texts come from a data migration, which a flush removes.
 pytestmark = [
     pytest.mark.services,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
@@ -38,6 +37,7 @@ def audit(request: RemoteSupportRequest) -> list[str]:
 def test_worker_and_beat_send_the_link_remind_expire_and_mail_a_revocation(
     desk_open_all_day, broker, started, tmp_path
 ):
+    consent_texts_seed()
     agent = make_user("agent1", "agent")
     supervisor = make_user("super1", "supervisor")
     ticket = ticket_open(
