@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import Attachment, Contact, Message, Organization, Ticket
+from .models import (
+    Attachment,
+    Contact,
+    Escalation,
+    Message,
+    Organization,
+    StaffProfile,
+    Ticket,
+)
 
 
 class MessageInline(admin.StackedInline):
@@ -82,3 +90,24 @@ class OrganizationAdmin(admin.ModelAdmin):
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ("filename", "content_type", "size", "sha256")
     readonly_fields = ("message", "filename", "content_type", "size", "sha256", "file")
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    """The language a staff member's notification digests are written in."""
+
+    list_display = ("user", "language")
+    list_select_related = ("user",)
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    """Read only: escalations are fired by the sweep, never entered by hand."""
+
+    list_display = ("ticket", "timer", "level", "fired_at")
+    list_filter = ("level", "timer")
+    list_select_related = ("ticket",)
+    readonly_fields = ("ticket", "timer", "level", "timer_started_at", "fired_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
