@@ -101,7 +101,7 @@ def _plan(now: datetime.datetime) -> str:
     query = (
         Ticket.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(next_escalation_at__lte=now)
-        .order_by("next_escalation_at")[:200]
+        .order_by("next_escalation_at")[:100]  # the sweep's batch
     )
     with transaction.atomic():
         sql, params = query.query.sql_with_params()
@@ -224,21 +224,22 @@ def main() -> None:
     print(
         f"2. {due:,} due: {result.fired:,} levels fired, {notifications:,} notifications, "
         f"{len(mail.outbox)} digest mails: sweep {swept:.2f} s, with digests {total:.2f} s "
-        f"({total / max(due, 1) * 1e6:.0f} µs a ticket)  (goal <= 30 s for 10,000)"
+        f"({total / max(due, 1) * 1e6:.0f} µs a ticket); longest batch transaction "
+        f"{longest_batch * 1000:.0f} ms  (goal <= 30 s for 10,000)"
     )
 
     # Close a day of the coming week: most open tickets' resolution deadlines move by a day.
     closure = (clock.next_open(now) + datetime.timedelta(days=3)).astimezone(clock.tz).date()
     ClosureDay.objects.create(date=closure, reason="ベンチマーク")
     calendar_changed()
-    active = Ticket.objects.exclude(status__in=["resolved", "closed"])
     limit = min(arguments.closure_tickets, arguments.tickets)
-    if limit < arguments.tickets:
-        Ticket.objects.filter(pk__gt=limit).update(status="resolved")
+    # The first ``limit`` tickets by primary key (the fill numbers them 1..N).
+    first_ids = Ticket.objects.order_by("pk").values_list("pk", flat=True)
+    before_pk = first_ids[limit - 1] + 1 if limit < arguments.tickets else None
     statements = StatementTimer()
     with connection.execute_wrapper(statements):
         started = time.perf_counter()
-        progress = tickets_recompute_sla()
+        progress = tickets_recompute_sla(before_pk=before_pk)
         elapsed = time.perf_counter() - started
     print(
         f"3. closure on {closure}: {progress.refreshed:,} open tickets recomputed, "
@@ -246,7 +247,7 @@ def main() -> None:
         f"({elapsed / max(progress.refreshed, 1) * 1e6:.0f} µs a ticket); longest UPDATE "
         f"{statements.longest * 1000:.1f} ms  (goal <= 20 s for 200,000)"
     )
-    assert active.count() == limit
+    assert progress.refreshed == limit
 
 
 if __name__ == "__main__":

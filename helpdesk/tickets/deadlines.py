@@ -58,9 +58,14 @@ class RecomputeProgress:
 
 
 def tickets_recompute_sla(
-    *, after_pk: int = 0, batch_size: int = 2000, time_budget: float | None = None
+    *,
+    after_pk: int = 0,
+    before_pk: int | None = None,
+    batch_size: int = 2000,
+    time_budget: float | None = None,
 ) -> RecomputeProgress:
-    """Refresh every active ticket's deadlines after primary key ``after_pk``.
+    """Refresh every active ticket's deadlines after primary key ``after_pk`` (and before
+    ``before_pk``, so several workers can share a desk by ranges).
 
     Stops early, not done, once ``time_budget`` seconds have passed, so a task can hand the
     rest to its next run well inside its time limit."""
@@ -68,12 +73,10 @@ def tickets_recompute_sla(
     last_pk = after_pk
     refreshed = written = 0
     while True:
-        batch = list(
-            Ticket.objects.exclude(status__in=INACTIVE_STATUSES)
-            .filter(pk__gt=last_pk)
-            .only(*FACT_FIELDS)
-            .order_by("pk")[:batch_size]
-        )
+        active = Ticket.objects.exclude(status__in=INACTIVE_STATUSES).filter(pk__gt=last_pk)
+        if before_pk is not None:
+            active = active.filter(pk__lt=before_pk)
+        batch = list(active.only(*FACT_FIELDS).order_by("pk")[:batch_size])
         if not batch:
             return RecomputeProgress(refreshed, last_pk, True, written)
         now = now_in_seconds()
