@@ -96,12 +96,13 @@ def _fill(tickets: int, agents: int, now: datetime.datetime) -> None:
 def _plan(now: datetime.datetime) -> str:
     from django.db import connection, transaction
 
+    from helpdesk.tickets.escalations import SWEEP_BATCH
     from helpdesk.tickets.models import Ticket
 
     query = (
         Ticket.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(next_escalation_at__lte=now)
-        .order_by("next_escalation_at")[:100]  # the sweep's batch
+        .order_by("next_escalation_at")[:SWEEP_BATCH]
     )
     with transaction.atomic():
         sql, params = query.query.sql_with_params()

@@ -46,8 +46,13 @@ def escalation_event_detail(*, timer: str, level: str, percent: int) -> str:
         }
 
 
+# Tickets a batch locks at once: about 25 ms of work on a busy machine, so a staff change
+# waits at most that long for a ticket the sweep holds.
+SWEEP_BATCH = 50
+
+
 def escalation_sweep_batch(
-    *, now: datetime.datetime | None = None, batch_size: int = 100
+    *, now: datetime.datetime | None = None, batch_size: int = SWEEP_BATCH
 ) -> SweepResult:
     """One batch of due tickets; ``tickets`` is 0 when nothing was due (or the desk is shut)."""
     now = now or now_in_seconds()
@@ -129,7 +134,7 @@ def escalation_sweep_batch(
 
 
 def escalation_sweep(
-    *, now: datetime.datetime | None = None, batch_size: int = 100, max_batches: int = 100
+    *, now: datetime.datetime | None = None, batch_size: int = SWEEP_BATCH, max_batches: int = 200
 ) -> SweepResult:
     """Batches until nothing is due (or ``max_batches``; the next run picks up the rest)."""
     total = SweepResult()

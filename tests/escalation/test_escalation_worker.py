@@ -15,7 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from helpdesk.tickets.changes import ticket_reply
-from helpdesk.tickets.escalations import escalation_sweep_batch
+from helpdesk.tickets.escalations import SWEEP_BATCH
 from helpdesk.tickets.models import Escalation, StaffNotification, Ticket, TicketEvent
 from helpdesk.tickets.services import ticket_open
 from helpdesk.tickets.tasks import escalation_sweep_task
@@ -27,8 +27,7 @@ from .conftest import make_user, start_beat, start_worker
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-# The sweep's batch size (its default), read from the function so the test follows it.
-BATCH = escalation_sweep_batch.__kwdefaults__["batch_size"]
+BATCH = SWEEP_BATCH
 
 
 def open_in_the_past(seconds_ago: int, *, assignee: User | None = None) -> Ticket:
