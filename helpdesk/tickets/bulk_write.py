@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
 
@@ -24,9 +25,10 @@ def _column_types() -> list[tuple[str, str]]:
 
 
 def tickets_sla_write(
-    tickets: Sequence[Ticket], *, unchanged_since: Sequence[datetime.datetime] | None = None
+    tickets: Sequence[Any], *, unchanged_since: Sequence[datetime.datetime] | None = None
 ) -> int:
-    """Store ``SLA_FIELDS`` of ``tickets`` as they are in memory; returns rows written.
+    """Store ``SLA_FIELDS`` of ``tickets`` (Tickets, or anything with ``pk`` and those
+    attributes) as they are in memory; returns rows written.
 
     With ``unchanged_since`` (each ticket's ``updated_at`` when it was read), a ticket that a
     service changed meanwhile is left alone: that service refreshed its deadlines itself, and
@@ -46,7 +48,11 @@ def tickets_sla_write(
                 for ticket, seen in zip(tickets, unchanged_since, strict=True)
                 if current.get(ticket.pk) == seen
             ]
-        return Ticket.objects.bulk_update(tickets, SLA_FIELDS)
+        rows = [
+            Ticket(pk=ticket.pk, **{name: getattr(ticket, name) for name in SLA_FIELDS})
+            for ticket in tickets
+        ]
+        return Ticket.objects.bulk_update(rows, SLA_FIELDS)
     table = connection.ops.quote_name(Ticket._meta.db_table)
     columns = _column_types()
     arrays: list[list] = [[ticket.pk for ticket in tickets]]

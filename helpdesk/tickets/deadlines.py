@@ -40,8 +40,25 @@ FACT_FIELDS = (
 MOVABLE_FIELDS = [name for name in SLA_FIELDS if name != "business_seconds_consumed"]
 
 
-def _sla_values(ticket: Ticket) -> tuple:
+def _sla_values(ticket: Ticket | TicketFacts) -> tuple:
     return tuple(getattr(ticket, name) for name in MOVABLE_FIELDS)
+
+
+class TicketFacts:
+    """A ticket's SLA facts and fields as plain attributes, for ``timers_refresh``: building
+    one from a row costs a third of a model instance, which counts at 200,000 tickets."""
+
+    __slots__ = ("pk", *FACT_FIELDS[1:])
+    SlaState = Ticket.SlaState
+
+    def __init__(self, row: tuple) -> None:
+        self.pk = row[0]
+        for name, value in zip(FACT_FIELDS[1:], row[1:], strict=True):
+            setattr(self, name, value)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in INACTIVE_STATUSES
 
 
 # Rows an UPDATE writes at once: about 10–25 ms a statement on a busy machine, so no ticket's
@@ -76,11 +93,13 @@ def tickets_recompute_sla(
         active = Ticket.objects.exclude(status__in=INACTIVE_STATUSES).filter(pk__gt=last_pk)
         if before_pk is not None:
             active = active.filter(pk__lt=before_pk)
-        batch = list(active.only(*FACT_FIELDS).order_by("pk")[:batch_size])
+        batch = [
+            TicketFacts(row) for row in active.order_by("pk").values_list(*FACT_FIELDS)[:batch_size]
+        ]
         if not batch:
             return RecomputeProgress(refreshed, last_pk, True, written)
         now = now_in_seconds()
-        changed = []
+        changed: list[TicketFacts] = []
         for ticket in batch:
             before = _sla_values(ticket)
             ticket_sla_refresh(ticket, now=now)

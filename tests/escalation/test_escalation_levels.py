@@ -20,6 +20,7 @@ from helpdesk.tickets.models import Escalation, StaffNotification, StaffProfile,
 from helpdesk.tickets.staff_notifications import staff_digest_send
 from sla.models import EscalationRule, SlaPolicy
 from sla.selectors import sla_policies_changed
+from tests.conftest import service_missing
 
 from .conftest import jst, make_user, open_ticket
 
@@ -221,6 +222,8 @@ def test_a_queue_breaching_at_once_sends_the_supervisor_one_digest_in_their_lang
 
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_skip_each_others_tickets_and_fire_once(agent):
+    if connection.vendor != "postgresql":
+        service_missing("SKIP LOCKED needs PostgreSQL")
     tickets = [open_ticket(jst(2026, 11, 25, 10, 0), assignee=agent) for _n in range(4)]
     locked = threading.Event()
     release = threading.Event()
