@@ -18,9 +18,8 @@ from helpdesk.remote.selectors import (
 from helpdesk.remote.services import (
     ConsentRefused,
     consent_request,
-    remote_session_end,
-    remote_session_start,
 )
+from helpdesk.remote.sessions import remote_session_end, remote_session_start
 from helpdesk.tickets.models import Ticket
 
 from .staff_auth import StaffApiView

@@ -18,7 +18,7 @@ from helpdesk.tickets.changes import user_display_name
 from helpdesk.tickets.services import now_in_seconds
 
 from .models import RemoteConsentEvent, RemoteSupportRequest
-from .services import _audit, consent_link_issue
+from .services import consent_event_record, consent_link_issue
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,6 @@ def consent_link_send(*, request_id: int, reminder: bool = False) -> bool:
         if reminder:
             request.reminded_at = now
             request.save(update_fields=["reminded_at"])
-        _audit(request, kind, now)
+        consent_event_record(request, kind, now)
     logger.info("consent link sent request=%s reminder=%s", request_id, reminder)
     return True

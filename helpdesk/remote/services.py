@@ -53,7 +53,7 @@ class Decider:
     user_agent: str = ""
 
 
-def _audit(
+def consent_event_record(
     request: RemoteSupportRequest,
     kind: str,
     at: datetime.datetime,
@@ -73,7 +73,7 @@ def _audit(
     )
 
 
-def _conversation(
+def conversation_note(
     request: RemoteSupportRequest, text: str, at: datetime.datetime, actor=None
 ) -> None:
     """A line in the ticket's conversation, in the desk's language."""
@@ -86,7 +86,7 @@ def _conversation(
     )
 
 
-def _desk_text(message: str, **values) -> str:
+def desk_text(message: str, **values) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         return gettext(message) % values
 
@@ -180,10 +180,12 @@ def consent_request(
     )
     request.consent_text_sha256 = statement_sha256(consent_statement(request))
     request.save()
-    _audit(request, Kind.REQUESTED, now, actor=requested_by, detail=request.get_scope_display())
-    _conversation(
+    consent_event_record(
+        request, Kind.REQUESTED, now, actor=requested_by, detail=request.get_scope_display()
+    )
+    conversation_note(
         request,
-        _desk_text(
+        desk_text(
             gettext_noop("Remote support requested (%(scope)s, %(tool)s)"),
             scope=request.get_scope_display(),
             tool=request.tool,
@@ -233,12 +235,12 @@ def _decide(
     request.decision_ip = decider.ip_address
     request.decision_user_agent = decider.user_agent[:500]
     request.save()
-    _audit(request, Kind.GRANTED if grant else Kind.DECLINED, now, decider=decider)
-    _conversation(
+    consent_event_record(request, Kind.GRANTED if grant else Kind.DECLINED, now, decider=decider)
+    conversation_note(
         request,
-        _desk_text(gettext_noop("The customer granted remote support"))
+        desk_text(gettext_noop("The customer granted remote support"))
         if grant
-        else _desk_text(gettext_noop("The customer declined remote support")),
+        else desk_text(gettext_noop("The customer declined remote support")),
         now,
     )
     _notify(
@@ -267,7 +269,7 @@ def consent_decide(*, raw_token: str, grant: bool, decider: Decider) -> RemoteSu
         if refusal is None:
             _decide(request, grant=grant, decider=decider, now=now)
             return request
-        _audit(request, Kind.LINK_REFUSED, now, decider=decider, detail=refusal)
+        consent_event_record(request, Kind.LINK_REFUSED, now, decider=decider, detail=refusal)
     raise ConsentLinkInvalid(refusal, request)
 
 
@@ -285,7 +287,7 @@ def consent_decide_on_status_page(
         if locked.status == Status.PENDING and locked.expires_at > now:
             _decide(locked, grant=grant, decider=decider, now=now)
             return locked
-        _audit(locked, Kind.LINK_REFUSED, now, decider=decider, detail="status page")
+        consent_event_record(locked, Kind.LINK_REFUSED, now, decider=decider, detail="status page")
     raise ConsentRefused(gettext("This request can no longer be answered."))
 
 
@@ -305,12 +307,12 @@ def consent_revoke(*, request: RemoteSupportRequest, decider: Decider) -> Remote
         request.revoked_at = now
         if request.session_active:
             request.session_ended_at = now
-            _audit(request, Kind.SESSION_ENDED, now, detail="revoked")
+            consent_event_record(request, Kind.SESSION_ENDED, now, detail="revoked")
         request.save()
-        _audit(request, Kind.REVOKED, now, decider=decider)
-        _conversation(
+        consent_event_record(request, Kind.REVOKED, now, decider=decider)
+        conversation_note(
             request,
-            _desk_text(gettext_noop("The customer revoked the remote support consent")),
+            desk_text(gettext_noop("The customer revoked the remote support consent")),
             now,
         )
         _notify(request, StaffNotification.Kind.CONSENT_REVOKED, _staff_involved(request), now)
@@ -325,57 +327,6 @@ def consent_revoke_by_token(*, raw_token: str, decider: Decider) -> RemoteSuppor
     if request is None:
         raise ConsentLinkInvalid("invalid")
     return consent_revoke(request=request, decider=decider)
-
-
-def _refuse(request: RemoteSupportRequest, actor, message: str) -> None:
-    with transaction.atomic():
-        _audit(request, Kind.SESSION_REFUSED, now_in_seconds(), actor=actor, detail=message)
-    raise ConsentRefused(message)
-
-
-def remote_session_start(
-    *, request: RemoteSupportRequest, actor: AbstractBaseUser
-) -> RemoteSupportRequest:
-    """Staff connect: only while the grant is valid and not revoked. A refusal is recorded."""
-    with transaction.atomic():
-        locked = RemoteSupportRequest.objects.select_for_update().get(pk=request.pk)
-        now = now_in_seconds()
-        message = None
-        if locked.status != Status.GRANTED:
-            message = gettext(
-                "Remote support cannot start: the customer has not granted consent "
-                "(status: %(status)s)."
-            ) % {"status": locked.get_status_display()}
-        elif locked.expires_at <= now:
-            message = gettext("Remote support cannot start: the consent has expired.")
-        elif locked.session_started_at is not None:
-            message = gettext("This consent was already used for a session.")
-        if message is None:
-            locked.session_started_at = now
-            locked.save(update_fields=["session_started_at"])
-            _audit(locked, Kind.SESSION_STARTED, now, actor=actor)
-            _conversation(
-                locked, _desk_text(gettext_noop("Remote support session started")), now, actor
-            )
-            return locked
-    _refuse(locked, actor, message)
-    raise AssertionError("unreachable")  # _refuse raises
-
-
-def remote_session_end(
-    *, request: RemoteSupportRequest, actor: AbstractBaseUser | None
-) -> RemoteSupportRequest:
-    with transaction.atomic():
-        locked = RemoteSupportRequest.objects.select_for_update().get(pk=request.pk)
-        if not locked.session_active:
-            raise ConsentRefused(gettext("No remote support session is running."))
-        now = now_in_seconds()
-        locked.session_ended_at = now
-        locked.status = Status.COMPLETED
-        locked.save(update_fields=["session_ended_at", "status"])
-        _audit(locked, Kind.SESSION_ENDED, now, actor=actor)
-        _conversation(locked, _desk_text(gettext_noop("Remote support session ended")), now, actor)
-    return locked
 
 
 def consent_upkeep(*, now: datetime.datetime | None = None) -> UpkeepResult:
@@ -396,15 +347,15 @@ def consent_upkeep(*, now: datetime.datetime | None = None) -> UpkeepResult:
             request.status = Status.EXPIRED
             if request.session_active:
                 request.session_ended_at = now
-                _audit(request, Kind.SESSION_ENDED, now, detail="expired")
+                consent_event_record(request, Kind.SESSION_ENDED, now, detail="expired")
             request.save(update_fields=["status", "session_ended_at"])
-            _audit(request, Kind.EXPIRED, now)
-            _conversation(
-                request, _desk_text(gettext_noop("The remote support consent expired")), now
+            consent_event_record(request, Kind.EXPIRED, now)
+            conversation_note(
+                request, desk_text(gettext_noop("The remote support consent expired")), now
             )
             _notify(request, StaffNotification.Kind.CONSENT_EXPIRED, _staff_involved(request), now)
             if unanswered:
-                _audit(request, Kind.UNANSWERED, now)
+                consent_event_record(request, Kind.UNANSWERED, now)
                 _notify(
                     request,
                     StaffNotification.Kind.CONSENT_UNANSWERED,

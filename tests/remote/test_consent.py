@@ -23,9 +23,8 @@ from helpdesk.remote.services import (
     consent_revoke,
     consent_statement,
     consent_upkeep,
-    remote_session_end,
-    remote_session_start,
 )
+from helpdesk.remote.sessions import remote_session_end, remote_session_start
 from helpdesk.tickets.models import StaffNotification
 
 from .conftest import jst, mailed_link_token, open_ticket

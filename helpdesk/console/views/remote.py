@@ -19,9 +19,8 @@ from helpdesk.remote.selectors import (
 from helpdesk.remote.services import (
     ConsentRefused,
     consent_request,
-    remote_session_end,
-    remote_session_start,
 )
+from helpdesk.remote.sessions import remote_session_end, remote_session_start
 from helpdesk.tickets.models import Ticket
 
 from ..permissions import agent_required
