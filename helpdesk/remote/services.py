@@ -166,7 +166,12 @@ def consent_request(
     clock = business_clock()
     # Half the validity in business time, so the reminder falls while the desk is open.
     middle = (clock.position(now) + clock.position(expires_at)) // 2
-    remind_at = clock.instant_at_position(middle) if middle > clock.position(now) else now
+    if middle > clock.position(now):
+        remind_at = clock.instant_at_position(middle)
+    else:
+        # No desk time inside the validity (asked after hours, valid until tonight): halfway
+        # on the wall clock, rather than at once.
+        remind_at = now + (expires_at - now) / 2
     request = RemoteSupportRequest(
         ticket=ticket,
         requested_by=requested_by,

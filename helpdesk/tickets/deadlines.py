@@ -10,11 +10,16 @@ killed worker) resumes from the last primary key it finished: see ``RecomputePro
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass
 
+from sla.calendars import business_clock
+from sla.selectors import sla_targets_for
+from sla.timers import ticket_escalation_schedule
+
 from .bulk_write import tickets_sla_write
-from .models import INACTIVE_STATUSES, Ticket
+from .models import INACTIVE_STATUSES, Escalation, Ticket
 from .services import SLA_FIELDS, now_in_seconds, ticket_sla_refresh
 
 # What ``timers_refresh`` reads; loading only these keeps a batch cheap to build.
@@ -74,6 +79,27 @@ class RecomputeProgress:
     written: int = 0  # tickets whose values moved
 
 
+def _skip_levels_already_fired(batch: list[TicketFacts], now: datetime.datetime) -> None:
+    """``timers_refresh`` marks a ticket with escalation levels already reached as due at the
+    next opening, since it cannot know whether they fired. Here one query tells, so a long
+    breached ticket whose levels all fired keeps its real next instant: it is neither
+    rewritten nor swept again after every closure change."""
+    clock = business_clock()
+    marked = [ticket for ticket in batch if ticket.next_escalation_at == clock.next_open(now)]
+    if not marked:
+        return
+    fired = set(
+        Escalation.objects.filter(ticket_id__in=[ticket.pk for ticket in marked]).values_list(
+            "ticket_id", "timer", "level", "timer_started_at"
+        )
+    )
+    for ticket in marked:
+        targets = sla_targets_for(priority=ticket.priority, category=ticket.category)
+        schedule = ticket_escalation_schedule(ticket, clock=clock, targets=targets, now=now)
+        if schedule.reached and all((ticket.pk, *c.key) in fired for c in schedule.reached):
+            ticket.next_escalation_at = schedule.next_at
+
+
 def tickets_recompute_sla(
     *,
     after_pk: int = 0,
@@ -99,12 +125,15 @@ def tickets_recompute_sla(
         if not batch:
             return RecomputeProgress(refreshed, last_pk, True, written)
         now = now_in_seconds()
-        changed: list[TicketFacts] = []
+        before = [_sla_values(ticket) for ticket in batch]
         for ticket in batch:
-            before = _sla_values(ticket)
             ticket_sla_refresh(ticket, now=now)
-            if _sla_values(ticket) != before:
-                changed.append(ticket)
+        _skip_levels_already_fired(batch, now)
+        changed = [
+            ticket
+            for ticket, values in zip(batch, before, strict=True)
+            if _sla_values(ticket) != values
+        ]
         # Only rows whose values move are written: every written row is a new row version with
         # new entries in each of the ticket's indexes (the search index among them).
         # Short statements: a row stays locked until its statement ends.

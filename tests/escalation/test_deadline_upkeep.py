@@ -11,6 +11,7 @@ import time_machine
 from helpdesk.tickets import tasks
 from helpdesk.tickets.bulk_write import tickets_sla_write
 from helpdesk.tickets.deadlines import tickets_recompute_sla
+from helpdesk.tickets.escalations import escalation_sweep
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import ticket_change_priority
 from sla.calendars import calendar_changed
@@ -88,3 +89,19 @@ def test_a_ticket_changed_by_a_service_meanwhile_is_not_overwritten():
     ticket.refresh_from_db()
     assert ticket.first_response_due == jst(2026, 11, 25, 11, 0)
     assert tickets_sla_write([stale]) == 1  # without the guard it would have been written
+
+
+def test_a_breached_ticket_whose_levels_all_fired_is_not_rewritten_or_swept_again(agent):
+    ticket = open_ticket(jst(2026, 11, 25, 10, 0), assignee=agent)  # urgent
+    with time_machine.travel(jst(2026, 11, 25, 11, 31), tick=False):
+        assert escalation_sweep().fired == 3  # first response: warning, breach, overdue
+    ticket.refresh_from_db()
+    # Next: the resolution's warning, 270 business minutes after 10:00.
+    assert ticket.next_escalation_at == jst(2026, 11, 25, 15, 30)
+    ClosureDay.objects.create(date=datetime.date(2026, 12, 10), reason="棚卸し")
+    calendar_changed()
+    with time_machine.travel(jst(2026, 11, 25, 11, 40), tick=False):
+        progress = tickets_recompute_sla()
+    assert (progress.refreshed, progress.written) == (1, 0)
+    ticket.refresh_from_db()
+    assert ticket.next_escalation_at == jst(2026, 11, 25, 15, 30)

@@ -88,6 +88,12 @@ def test_a_request_is_valid_until_the_end_of_the_next_business_day_and_stores_th
     assert ticket.events.filter(detail__contains="リモートサポートを依頼").exists()
 
 
+def test_a_request_valid_only_outside_desk_hours_is_reminded_halfway_not_at_once(agent):
+    ticket = open_ticket(jst(2026, 11, 25, 10, 0), assignee=agent)
+    request = ask(ticket, agent, jst(2026, 11, 25, 17, 30), expires_at=jst(2026, 11, 25, 20, 0))
+    assert request.remind_at == jst(2026, 11, 25, 18, 45)
+
+
 def test_grant_records_time_ip_and_user_agent_and_the_link_works_once(agent):
     ticket = open_ticket(jst(2026, 11, 25, 10, 0), assignee=agent)
     request = ask(ticket, agent)
