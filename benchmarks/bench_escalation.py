@@ -64,7 +64,7 @@ def _fill(tickets: int, agents: int, now: datetime.datetime) -> None:
     for number in range(agents):
         user = User.objects.create_user(f"agent{number}", f"agent{number}@helpdesk.example.jp")
         user.groups.add(group)
-    first_agent = User.objects.order_by("pk").first().pk
+    first_agent = User.objects.order_by("pk").values_list("pk", flat=True)[0]
     with connection.cursor() as cursor:
         cursor.execute(
             """

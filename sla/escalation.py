@@ -64,10 +64,16 @@ DEFAULT_PLAN = EscalationPlan()
 
 
 class RunningTimer(Protocol):
-    name: str
-    start_position: int
-    target: int
-    paused: int
+    # Read-only members: ``sla.timers`` passes frozen dataclasses, which a plain (writable)
+    # protocol attribute would not accept.
+    @property
+    def name(self) -> str: ...
+    @property
+    def start_position(self) -> int: ...
+    @property
+    def target(self) -> int: ...
+    @property
+    def paused(self) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
 """The operator's own closures, on top of the law's holidays and the bank closing days."""
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # the stubs' helper types exist only where the dev tools are installed
+    from django_stubs_ext import StrOrPromise
 
 
 class ClosureDay(models.Model):
@@ -318,7 +323,7 @@ class EscalationRule(models.Model):
         return str(self.policy)
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if not 0 < self.warning_percent < self.breach_percent < self.overdue_percent:
             errors["overdue_percent"] = _(
                 "The percentages must rise: warning below breach below overdue, all above 0."

@@ -22,7 +22,7 @@ from helpdesk.remote.services import (
 from helpdesk.remote.sessions import remote_session_end, remote_session_start
 from helpdesk.tickets.models import Ticket
 
-from .staff_auth import StaffApiView
+from .staff_auth import StaffApiView, desk_user
 
 
 class RemoteRequestSerializer(serializers.ModelSerializer):
@@ -96,7 +96,7 @@ class RemoteRequestsApi(StaffApiView):
         data.is_valid(raise_exception=True)
         try:
             created = consent_request(
-                ticket=_ticket(pk), requested_by=request.user, **data.validated_data
+                ticket=_ticket(pk), requested_by=desk_user(request), **data.validated_data
             )
         except ValueError as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
@@ -115,7 +115,7 @@ class _SessionStepApi(StaffApiView):
         if remote is None:
             raise Http404
         try:
-            remote = self.step(request=remote, actor=request.user)
+            remote = self.step(request=remote, actor=desk_user(request))
         except ConsentRefused as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(RemoteRequestSerializer(remote).data)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_noop
@@ -58,7 +59,7 @@ def consent_event_record(
     kind: str,
     at: datetime.datetime,
     *,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     decider: Decider | None = None,
     detail: str = "",
 ) -> RemoteConsentEvent:
@@ -74,7 +75,7 @@ def consent_event_record(
 
 
 def conversation_note(
-    request: RemoteSupportRequest, text: str, at: datetime.datetime, actor=None
+    request: RemoteSupportRequest, text: str, at: datetime.datetime, actor: User | None = None
 ) -> None:
     """A line in the ticket's conversation, in the desk's language."""
     TicketEvent.objects.create(
@@ -91,11 +92,13 @@ def desk_text(message: str, **values) -> str:
         return gettext(message) % values
 
 
-def _notify(request: RemoteSupportRequest, kind: str, recipient_ids: list[int], at) -> None:
+def _notify(
+    request: RemoteSupportRequest, kind: str, recipient_ids: list[int], at: datetime.datetime
+) -> None:
     recipients = sorted(set(recipient_ids))
     staff_notify(recipient_ids=recipients, kind=kind, ticket=request.ticket, at=at)
     for recipient_id in recipients:
-        transaction.on_commit(lambda pk=recipient_id: staff_digest_task.delay(pk), robust=True)
+        transaction.on_commit(partial(staff_digest_task.delay, recipient_id), robust=True)
 
 
 def _staff_involved(request: RemoteSupportRequest) -> list[int]:
@@ -138,17 +141,22 @@ def statement_sha256(statement: str) -> str:
 
 def _consent_text_for(language: str) -> ConsentText:
     texts = ConsentText.objects.order_by("-created_at", "-pk")
-    return (
+    text = (
         texts.filter(language=language).first()
         or texts.filter(language=settings.LANGUAGE_CODE).first()
     )
+    if text is None:
+        # The remote app's data migration stores the wordings, so only a damaged database
+        # gets here; no request can be made without a text for the customer to agree to.
+        raise ConsentText.DoesNotExist(f"no consent text in {language} or the desk's language")
+    return text
 
 
 @transaction.atomic
 def consent_request(
     *,
     ticket: Ticket,
-    requested_by: AbstractBaseUser,
+    requested_by: User,
     scope: str,
     reason: str,
     tool: str,

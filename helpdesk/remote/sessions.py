@@ -3,7 +3,7 @@ attempt is recorded), and its end. Both appear in the ticket's conversation."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext, gettext_noop
 
@@ -20,7 +20,7 @@ from .services import (
 )
 
 
-def _refuse(request: RemoteSupportRequest, actor, message: str) -> None:
+def _refuse(request: RemoteSupportRequest, actor: User | None, message: str) -> None:
     with transaction.atomic():
         consent_event_record(
             request, Kind.SESSION_REFUSED, now_in_seconds(), actor=actor, detail=message
@@ -28,9 +28,7 @@ def _refuse(request: RemoteSupportRequest, actor, message: str) -> None:
     raise ConsentRefused(message)
 
 
-def remote_session_start(
-    *, request: RemoteSupportRequest, actor: AbstractBaseUser
-) -> RemoteSupportRequest:
+def remote_session_start(*, request: RemoteSupportRequest, actor: User) -> RemoteSupportRequest:
     """Staff connect: only while the grant is valid and not revoked. A refusal is recorded."""
     with transaction.atomic():
         locked = RemoteSupportRequest.objects.select_for_update().get(pk=request.pk)
@@ -58,7 +56,7 @@ def remote_session_start(
 
 
 def remote_session_end(
-    *, request: RemoteSupportRequest, actor: AbstractBaseUser | None
+    *, request: RemoteSupportRequest, actor: User | None
 ) -> RemoteSupportRequest:
     with transaction.atomic():
         locked = RemoteSupportRequest.objects.select_for_update().get(pk=request.pk)

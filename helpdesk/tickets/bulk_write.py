@@ -13,14 +13,21 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 
 from .models import SLA_FIELDS, Ticket
 
 
 def _column_types() -> list[tuple[str, str]]:
-    fields = [Ticket._meta.get_field(name) for name in SLA_FIELDS]
-    return [(field.column, field.db_type(connection).split("(")[0]) for field in fields]
+    columns = []
+    for name in SLA_FIELDS:
+        field = Ticket._meta.get_field(name)
+        db_type = field.db_type(connection) if isinstance(field, models.Field) else None
+        # SLA_FIELDS names only the ticket's own columns of built-in types; this narrows.
+        if not isinstance(field, models.Field) or field.column is None or db_type is None:
+            raise TypeError(f"{name} is not a column of the tickets table")
+        columns.append((field.column, db_type.split("(")[0]))
+    return columns
 
 
 def tickets_sla_write(

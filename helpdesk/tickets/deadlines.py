@@ -75,6 +75,26 @@ class TicketFacts:
     __slots__ = ("pk", *FACT_FIELDS[1:])
     SlaState = Ticket.SlaState
 
+    # The slots, typed as the model fields they are read from (one per name in FACT_FIELDS).
+    pk: int
+    status: str
+    priority: str
+    category: str
+    received_at: datetime.datetime
+    first_responded_at: datetime.datetime | None
+    next_response_started_at: datetime.datetime | None
+    next_response_pause_offset: int
+    resolved_at: datetime.datetime | None
+    sla_paused_since: datetime.datetime | None
+    paused_business_seconds: int
+    updated_at: datetime.datetime
+    first_response_due: datetime.datetime | None
+    next_response_due: datetime.datetime | None
+    resolution_due: datetime.datetime | None
+    business_seconds_consumed: int
+    sla_state: str
+    next_escalation_at: datetime.datetime | None
+
     def __init__(self, row: tuple) -> None:
         self.pk = row[0]
         for name, value in zip(FACT_FIELDS[1:], row[1:], strict=True):

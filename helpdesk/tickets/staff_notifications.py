@@ -98,7 +98,8 @@ def staff_notifications_mark_read(*, user, pks: Iterable[int] | None = None) -> 
 
 def notification_text(notification: StaffNotification) -> str:
     """One line in the active language: ``NP-000123 一次回答: 期限超過``."""
-    reference = notification.ticket.reference if notification.ticket_id else ""
+    ticket = notification.ticket  # the field is nullable
+    reference = ticket.reference if ticket is not None else ""
     if notification.kind == StaffNotification.Kind.ESCALATION:
         timer = Escalation.Timer(notification.timer).label
         what = f"{timer}: {Escalation.Level(notification.level).label}"

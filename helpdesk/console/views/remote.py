@@ -4,6 +4,8 @@ write and its selectors read."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +25,7 @@ from helpdesk.remote.services import (
 from helpdesk.remote.sessions import remote_session_end, remote_session_start
 from helpdesk.tickets.models import Ticket
 
-from ..permissions import agent_required
+from ..permissions import DeskRequest, agent_required
 from ..remote_forms import RemoteRequestForm
 
 
@@ -44,7 +46,7 @@ def remote_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @agent_required
 @require_POST
-def remote_request_create(request: HttpRequest, pk: int) -> HttpResponse:
+def remote_request_create(request: DeskRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk)
     form = RemoteRequestForm(request.POST)
     if form.is_valid():
@@ -66,7 +68,12 @@ def remote_request_create(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("console:ticket", pk=pk)
 
 
-def _session_step(request: HttpRequest, pk: int, request_id: int, step) -> HttpResponse:
+def _session_step(
+    request: DeskRequest,
+    pk: int,
+    request_id: int,
+    step: Callable[..., RemoteSupportRequest],
+) -> HttpResponse:
     remote = get_object_or_404(RemoteSupportRequest, pk=request_id, ticket_id=pk)
     try:
         step(request=remote, actor=request.user)
@@ -79,13 +86,13 @@ def _session_step(request: HttpRequest, pk: int, request_id: int, step) -> HttpR
 
 @agent_required
 @require_POST
-def remote_session_start_view(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+def remote_session_start_view(request: DeskRequest, pk: int, request_id: int) -> HttpResponse:
     return _session_step(request, pk, request_id, remote_session_start)
 
 
 @agent_required
 @require_POST
-def remote_session_end_view(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+def remote_session_end_view(request: DeskRequest, pk: int, request_id: int) -> HttpResponse:
     return _session_step(request, pk, request_id, remote_session_end)
 
 
