@@ -23,7 +23,8 @@ from django.utils.translation import gettext
 
 from helpdesk.core.ratelimit import rate_limit_consume
 from helpdesk.core.tokens import token_hash, token_new
-from helpdesk.tickets.models import Contact, Message, Ticket
+from helpdesk.tickets.changes import ticket_event_record
+from helpdesk.tickets.models import Contact, Message, Ticket, TicketEvent
 from helpdesk.tickets.services import (
     AttachmentInput,
     ticket_customer_reply,
@@ -413,6 +414,10 @@ def _process_bounce(inbound: InboundMail, parsed: ParsedMail, reason: str) -> Pr
     )
     Message.objects.filter(pk=original.pk).update(
         delivery_status=Message.DeliveryStatus.FAILED, delivery_error=detail[:2000]
+    )
+    # Also an event, so the bounce stands in the ticket's history beside its other changes.
+    ticket_event_record(
+        ticket=ticket, kind=TicketEvent.Kind.BOUNCE, detail=f"{', '.join(failed)}: {detail}"
     )
     return _finish(
         inbound,

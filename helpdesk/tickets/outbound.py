@@ -19,7 +19,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Message, Ticket
+from .models import Message, Ticket, TicketEvent
 from .selectors import ticket_last_inbound_message
 
 logger = logging.getLogger(__name__)
@@ -107,6 +107,13 @@ def message_delivery_failed(*, message: Message, error: BaseException, final: bo
     Message.objects.filter(pk=message.pk).update(delivery_status=status, delivery_error=reason)
     message.delivery_status = status
     message.delivery_error = reason
+    if final:  # given up: staff see it in the ticket's history, not only on the message
+        TicketEvent.objects.create(
+            ticket_id=message.ticket_id,
+            kind=TicketEvent.Kind.SEND_FAILED,
+            detail=f"{message.recipient}: {reason}",
+            created_at=timezone.now(),
+        )
     logger.warning(
         "outbound mail failed message=%s ticket=%s final=%s error=%s",
         message.pk,

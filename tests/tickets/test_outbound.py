@@ -7,7 +7,7 @@ from django.core import mail as django_mail
 from django.core.mail import EmailMessage
 
 from helpdesk.mail.services import mail_process, mail_store
-from helpdesk.tickets.models import Message
+from helpdesk.tickets.models import Message, TicketEvent
 from helpdesk.tickets.outbound import message_send
 from helpdesk.tickets.services import ticket_staff_reply
 from tests.factories import StaffFactory
@@ -82,6 +82,7 @@ def test_a_failed_send_stays_queued_until_the_last_retry_then_shows_on_the_ticke
         message_send(message_pk=answer.pk)
     answer.refresh_from_db()
     assert answer.delivery_status == "queued"
+    assert not TicketEvent.objects.filter(kind="send_failed").exists()  # retries remain
 
     with pytest.raises(SMTPServerDisconnected):
         message_send(message_pk=answer.pk, final_attempt=True)
@@ -89,3 +90,7 @@ def test_a_failed_send_stays_queued_until_the_last_retry_then_shows_on_the_ticke
     assert answer.delivery_status == "failed"
     assert "mail server went away" in answer.delivery_error
     assert Message.objects.get(pk=answer.pk).delivery_status == "failed"
+    # And the ticket's history says so, once, naming the address and the error.
+    (event,) = TicketEvent.objects.filter(ticket=answer.ticket, kind="send_failed")
+    assert "mail server went away" in event.detail
+    assert answer.recipient in event.detail

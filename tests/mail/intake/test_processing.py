@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from helpdesk.mail.models import InboundMail
 from helpdesk.mail.services import mail_process, mail_reprocess, mail_store
-from helpdesk.tickets.models import Contact, Message, Ticket
+from helpdesk.tickets.models import Contact, Message, Ticket, TicketEvent
 from helpdesk.tickets.services import ticket_change_status, ticket_staff_reply
 from tests.factories import StaffFactory
 from tests.mail.intake.conftest import japanese_mail
@@ -186,6 +186,9 @@ def test_a_bounce_of_our_reply_is_noted_on_the_ticket_and_marks_the_address():
     answer.refresh_from_db()
     assert answer.delivery_status == "failed"
     assert Ticket.objects.count() == 1
+    # The bounce is an event in the ticket's history too (issue 8: bounces among the events).
+    (event,) = TicketEvent.objects.filter(ticket=ticket, kind="bounce")
+    assert "yamada@customer.example.jp" in event.detail
 
 
 def test_a_bounce_of_someone_elses_mail_is_ignored():
