@@ -306,6 +306,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis-broker-db", type=int, default=13)
     parser.add_argument("--redis-cache-db", type=int, default=12)
     parser.add_argument(
+        "--profile",
+        type=Path,
+        help="py-spy the gateway and workers into this directory (slows the run; see "
+        "benchmarks/profile_summary.py)",
+    )
+    parser.add_argument(
         "--skip-peer", action="store_true", help="do not run django-helpdesk after ours"
     )
     options = parser.parse_args(argv)
@@ -342,7 +348,7 @@ def print_end_to_end(options: argparse.Namespace) -> None:
         broker_redis_db=options.redis_broker_db,
         cache_redis_db=options.redis_cache_db,
     )
-    result = run_end_to_end_benchmark(count, target=target)
+    result = run_end_to_end_benchmark(count, target=target, profile_directory=options.profile)
     print(f"  SMTP accepted all in      {result['smtp_accept_seconds']:8.2f} s")
     print(f"  last ticket committed at  {result['end_to_end_seconds']:8.2f} s")
     print(f"  throughput                {result['mails_per_second']:8.1f} mails/s (goal >= 300)")

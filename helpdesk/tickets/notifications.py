@@ -4,6 +4,7 @@ and by when to expect a reply (SLA 2(b): "tell each customer, at intake, by when
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -54,8 +55,17 @@ def _render_body(ticket: Ticket, *, language: str, status_url: str | None) -> st
         )
 
 
-def _acknowledgement_prepare(ticket_id: int, language: str) -> tuple[Ticket, Message] | None:
-    """The ticket and its acknowledgement Message, created (queued) on the first call.
+@dataclass(frozen=True)
+class _Prepared:
+    ticket: Ticket
+    message: Message
+    # The status-page key for this attempt; None when nothing is to be sent.
+    raw_token: str | None
+
+
+def _acknowledgement_prepare(ticket_id: int, language: str) -> _Prepared | None:
+    """The ticket, its acknowledgement Message (created queued on the first call) and, when the
+    mail is to be sent, this attempt's status-page key, all in one transaction: one commit.
 
     The ticket row is locked while we look, so two workers running the same task at once
     create one Message between them.
@@ -72,32 +82,43 @@ def _acknowledgement_prepare(ticket_id: int, language: str) -> tuple[Ticket, Mes
         message = ticket_acknowledgement_get(ticket_id=ticket.pk)
         if message is not None:
             message.ticket = ticket
-            return ticket, message
-        # The acknowledgement answers the message that opened the ticket.
-        in_reply_to, references = outbound_threading(
-            replying_to=ticket_first_inbound_message(ticket_id=ticket.pk)
+        else:
+            message = _acknowledgement_create(ticket, language)
+        to_send = (
+            message.delivery_status != Message.DeliveryStatus.SENT
+            and not ticket.requester.email_undeliverable
         )
-        with translation.override(language):
-            subject = gettext("Your inquiry has been received: %(subject)s") % {
-                "subject": ticket.subject
-            }
-        message = Message.objects.create(
-            ticket=ticket,
-            kind=Message.Kind.OUTBOUND,
-            is_automatic=True,
-            channel=Ticket.Channel.MAIL,
-            subject=outbound_subject(ticket=ticket, subject=subject),
-            # The stored text has a note where the mail has the private link: whoever can read
-            # the database must not be able to open the customer's status page.
-            body_text=_render_body(ticket, language=language, status_url=None),
-            message_id=outbound_message_id_new(),
-            in_reply_to=in_reply_to,
-            references=references,
-            recipient=ticket.requester.email,
-            delivery_status=Message.DeliveryStatus.QUEUED,
-            created_at=timezone.now().replace(microsecond=0),
-        )
-        return ticket, message
+        raw_token = ticket_access_token_issue(ticket=ticket) if to_send else None
+        return _Prepared(ticket, message, raw_token)
+
+
+def _acknowledgement_create(ticket: Ticket, language: str) -> Message:
+    """The acknowledgement's Message, queued; inside _acknowledgement_prepare's lock."""
+    # The acknowledgement answers the message that opened the ticket.
+    in_reply_to, references = outbound_threading(
+        replying_to=ticket_first_inbound_message(ticket_id=ticket.pk)
+    )
+    with translation.override(language):
+        subject = gettext("Your inquiry has been received: %(subject)s") % {
+            "subject": ticket.subject
+        }
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.OUTBOUND,
+        is_automatic=True,
+        channel=Ticket.Channel.MAIL,
+        subject=outbound_subject(ticket=ticket, subject=subject),
+        # The stored text has a note where the mail has the private link: whoever can read
+        # the database must not be able to open the customer's status page.
+        body_text=_render_body(ticket, language=language, status_url=None),
+        message_id=outbound_message_id_new(),
+        in_reply_to=in_reply_to,
+        references=references,
+        recipient=ticket.requester.email,
+        delivery_status=Message.DeliveryStatus.QUEUED,
+        created_at=timezone.now().replace(microsecond=0),
+    )
+    return message
 
 
 def _acknowledgement_settled(ticket: Ticket) -> None:
@@ -121,17 +142,16 @@ def ticket_acknowledge(
     prepared = _acknowledgement_prepare(ticket_id, language)
     if prepared is None:
         return None
-    ticket, message = prepared
+    ticket, message, raw_token = prepared.ticket, prepared.message, prepared.raw_token
     if message.delivery_status == Message.DeliveryStatus.SENT:
         _acknowledgement_settled(ticket)
         return None
-    if ticket.requester.email_undeliverable:
+    if raw_token is None:  # the requester's address is marked undeliverable
         error = ValueError(f"{ticket.requester.email} is marked undeliverable")
         message_delivery_failed(message=message, error=error, final=True)
         _acknowledgement_settled(ticket)
         return message
 
-    raw_token = ticket_access_token_issue(ticket=ticket)
     status_url = settings.SITE_URL.rstrip("/") + reverse(
         "portal:ticket_status", kwargs={"token": raw_token}
     )
@@ -150,7 +170,8 @@ def ticket_acknowledge(
         if final_attempt:
             _acknowledgement_settled(ticket)
         raise
-    message_delivery_sent(message=message)
-    _acknowledgement_settled(ticket)
+    with transaction.atomic():  # both facts in one commit
+        message_delivery_sent(message=message)
+        _acknowledgement_settled(ticket)
     logger.info("acknowledgement sent ticket=%s message=%s", ticket.reference, message.pk)
     return message
