@@ -42,12 +42,14 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Speed against the goals and peers of the issues; intake and backup need PostgreSQL (and Redis).
+# Speed against the goals and peers of the issues; intake, backup and console need PostgreSQL
+# (and Redis).
 bench: install bench-peers
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_clock.py
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_intake.py
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_backup.py
+	DJANGO_DEBUG=1 $(PY) benchmarks/bench_console.py
 
 # The intake benchmark's peer, django-helpdesk, in a virtual environment of its own: its
 # package is also named `helpdesk`. bench_intake.py runs it after ours when it is there.

@@ -8,6 +8,7 @@ settings set) runs on SQLite under
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "helpdesk.core",
     "sla",
     "helpdesk.tickets",
@@ -61,6 +64,8 @@ INSTALLED_APPS = [
     "helpdesk.mail",
     "helpdesk.api",
     "helpdesk.reports",
+    "helpdesk.console",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -105,7 +112,15 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-backed test database, so a real Celery worker process can see what a test wrote.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # Web, worker, beat and the mail gateway share one file. WAL lets readers go on while one
+    # writes; IMMEDIATE takes the write lock when a transaction begins, so two writers queue
+    # behind the busy timeout instead of one failing with "database is locked" when it
+    # upgrades a read lock half-way through.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -117,6 +132,12 @@ CACHES = {
         default="locmemcache://" if DEBUG else REDIS_URL.replace("redis", "rediscache", 1),
     )
 }
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A cache that does not answer must fail fast: its callers fall back (rate limits fail
+    # open, the calendar is read from the database).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -125,7 +146,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:dashboard"
+# django-axes first: it refuses a locked-out account or address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock-out after repeated failed sign-ins (console and admin alike), per account and, apart
+# from that, per client address; it lifts by itself after the cool-off.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "console/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+# The same client address the rate limits use (TRUSTED_PROXY_COUNT decides).
+AXES_CLIENT_IP_CALLABLE = "helpdesk.core.http.client_ip"
 
 # --- Language and time ------------------------------------------------------------------------
 LANGUAGE_CODE = "ja"
@@ -184,9 +222,39 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# Requests per user to the staff API (helpdesk/api/staff_auth.py reads it on every request).
+STAFF_API_THROTTLE_RATE = env.str("STAFF_API_THROTTLE_RATE", default="1200/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Support desk staff API",
+    "DESCRIPTION": "Tickets, messages and events for desk staff (agent role or above).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page's scripts come from the drf-spectacular-sidecar package, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery ---------------------------------------------------------------------------------
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    # A task taken by a worker that died (acks_late) is handed out again after this long, by
+    # any live worker (they look every CELERY_UNACKED_RESTORE_SECONDS), without beat. It must
+    # stay above the longest task run (300 s, the IMAP poll) plus the longest retry countdown
+    # (600 s): a task waiting for its countdown sits unacknowledged in a worker and would
+    # otherwise run twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+    "unacked_restore_interval": 5,
+    # A worker killed while it restored such tasks holds this lock until it expires.
+    "unacked_mutex_expire": 60,
+    "unacked_restore_throttle": max(1, env.int("CELERY_UNACKED_RESTORE_SECONDS", default=60) // 5),
+    # Give up on a broker that does not answer instead of hanging a web request.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+    "retry_on_timeout": True,
+    "health_check_interval": 25,
+}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker `make run` falls back to without Redis: queues are files under var/,
@@ -199,7 +267,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -220,6 +288,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 # tasks (the connection still honours CONN_MAX_AGE and health checks).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep trying a broker that is away, however long: a worker that gave up would need a person.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -318,6 +388,8 @@ MAIL_REOPEN_DAYS = env.int("MAIL_REOPEN_DAYS", default=14)
 MAIL_ACK_LIMIT_PER_SENDER = env.int("MAIL_ACK_LIMIT_PER_SENDER", default=3)
 MAIL_ACK_LIMIT_WINDOW_SECONDS = env.int("MAIL_ACK_LIMIT_WINDOW_SECONDS", default=3600)
 MAIL_STUCK_AFTER_SECONDS = env.int("MAIL_STUCK_AFTER_SECONDS", default=300)
+# Attempts to process one mail, each counted before it starts, before it is quarantined.
+MAIL_PROCESS_MAX_ATTEMPTS = env.int("MAIL_PROCESS_MAX_ATTEMPTS", default=5)
 # Mail to customers still unsent after this long is enqueued again (a lost task).
 OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=900)
 # IMAP mailboxes to poll: imaps://user:password@host:993/INBOX (comma-separated).

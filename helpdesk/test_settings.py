@@ -22,6 +22,11 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Tasks enqueued by code under test go to an in-process queue; tests that need a real broker
 # (a real worker on Redis) point the Celery app at Redis themselves.
 CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "memory://")
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# A real Redis broker gets the production transport options (visibility timeout, timeouts).
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    REDIS_BROKER_TRANSPORT_OPTIONS  # noqa: F405
+    if CELERY_BROKER_URL.startswith("redis")
+    else {}
+)
 MEDIA_ROOT = os.path.join(VAR_DIR, "test-media")  # noqa: F405
 os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405 - whitenoise warns when it is missing

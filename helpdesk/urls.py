@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("helpdesk.api.urls")),
     path("console/reports/", include("helpdesk.reports.urls")),
+    path("console/", include("helpdesk.console.urls")),
     # The customer portal owns the root; keep it last so the paths above win.
     path("", include("helpdesk.portal.urls")),
 ]

@@ -9,6 +9,7 @@ case the cache is per-process (as in development).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -19,6 +20,9 @@ from typing import Generic, TypeVar
 from django.core.cache import cache
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+# Stands for "the shared cache did not answer": never equal to a real version.
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -50,16 +54,34 @@ class ProcessCache(Generic[T]):
         built = self._built
         if built is not None and now - self._checked_at < self.check_seconds:
             return built.value
-        version = cache.get(self.version_key)
+        version = self._shared_version()
         self._checked_at = now
+        if version is _UNKNOWN and built is not None and now - built.built_at <= self.ttl():
+            # The cache is down: keep what this process has until the TTL, then rebuild from
+            # the database, which is the truth; the cache only says when to look.
+            return built.value
         if built is None or version != built.version or now - built.built_at > self.ttl():
+            known_version = version if isinstance(version, str) else None
             with self._lock:
-                built = _Built(self.build(), version, now)
+                built = _Built(self.build(), known_version, now)
                 self._built = built
         return built.value
 
+    def _shared_version(self) -> object:
+        try:
+            return cache.get(self.version_key)
+        except Exception as error:  # any backend's connection error; see _UNKNOWN
+            logger.warning("%s not checked, the cache is unavailable: %s", self.version_key, error)
+            return _UNKNOWN
+
     def invalidate(self) -> None:
-        """Tell every process the rows changed; this process rebuilds on its next ``get``."""
-        cache.set(self.version_key, uuid.uuid4().hex, timeout=None)
+        """Tell every process the rows changed; this process rebuilds on its next ``get``.
+
+        With the cache down the others notice within ``ttl``, when they rebuild anyway.
+        """
+        try:
+            cache.set(self.version_key, uuid.uuid4().hex, timeout=None)
+        except Exception as error:
+            logger.warning("%s not announced, the cache is down: %s", self.version_key, error)
         with self._lock:
             self._built = None

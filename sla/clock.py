@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jpholiday
+from .holidays import year_holidays
 
 __all__ = [
     "BANK_CLOSING_DAYS",
@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_TIME_ZONE",
     "DEFAULT_WEEKDAYS",
     "DEFAULT_WINDOWS",
+    "MAX_MINUTES",
     "MAX_YEAR",
     "MIN_YEAR",
     "POSITION_ORIGIN_YEAR",
@@ -54,10 +55,14 @@ DEFAULT_CLOSURE_REASON = "臨時休業"
 # (month, day) pairs on which Japanese banks are closed regardless of the weekday.
 BANK_CLOSING_DAYS = frozenset({(12, 31), (1, 1), (1, 2), (1, 3)})
 
-# jpholiday cannot evaluate 31 December 9999 (it looks at the following day), and zone data
-# before 1900 is local mean time, which no desk ever used.
+# Zone data before 1900 is local mean time, which no desk ever used; jpholiday computes the
+# equinox holidays up to about 3000. Keeping the range to eleven centuries also bounds the work
+# of any single call: the longest possible span touches 1,100 year tables of a few ms each.
 MIN_YEAR = 1900
-MAX_YEAR = 9998
+MAX_YEAR = 2999
+# The largest amount deadline() accepts (add_seconds: 60 times this): 38 years of wall-clock
+# minutes, about 230 years of desk time. Anything larger is refused at once, before any work.
+MAX_MINUTES = 20_000_000
 
 # position() counts business seconds from local midnight on 1 January of this year. Computing a
 # position for a year N years away from it builds the tables of the N years in between once.
@@ -209,7 +214,7 @@ class BusinessClock:
 
     All methods take timezone-aware datetimes in any zone and return datetimes in the clock's
     zone. Inputs are truncated to whole seconds. Year tables are built lazily, so the first call
-    touching a year costs about 50 ms (almost all of it jpholiday); later calls are O(log n), a
+    touching a year costs a few milliseconds (``sla.holidays``); later calls are O(log n), a
     couple of microseconds. Concurrent first use from several threads at worst builds a table
     twice. Closures are copied: build a new clock when they change.
     """
@@ -231,6 +236,8 @@ class BusinessClock:
             (_time_of_day(start), _time_of_day(end)) for start, end in self._window_seconds
         )
         self._weekdays = _validate_weekdays(weekdays)
+        # An upper bound of any year's open seconds (a leap year, every day open, DST included).
+        self._longest_year = 367 * sum(end - start for start, end in self._window_seconds)
         self._closures = _validate_closures(closures)
         self._public_holidays = bool(public_holidays)
         self._bank_closing_days = bool(bank_closing_days)
@@ -260,19 +267,15 @@ class BusinessClock:
         A deadline that uses up a window exactly is that window's end (12:00, not 13:00).
         ``minutes == 0`` returns ``start`` itself, even outside desk hours.
         """
-        if minutes.__class__ is not int:
-            _check_amount(minutes, "minutes")
-        elif minutes < 0:
-            raise ValueError(f"minutes must not be negative, got {minutes}")
+        if minutes.__class__ is not int or not 0 <= minutes <= MAX_MINUTES:
+            _check_amount(minutes, "minutes", MAX_MINUTES)
         second, year_index = self._locate(start, "start")
         return self._advance(second, year_index, minutes * 60)
 
     def add_seconds(self, start: datetime, seconds: int) -> datetime:
         """``deadline`` with second resolution, e.g. for the budget left after a pause."""
-        if seconds.__class__ is not int:
-            _check_amount(seconds, "seconds")
-        elif seconds < 0:
-            raise ValueError(f"seconds must not be negative, got {seconds}")
+        if seconds.__class__ is not int or not 0 <= seconds <= 60 * MAX_MINUTES:
+            _check_amount(seconds, "seconds", 60 * MAX_MINUTES)
         second, year_index = self._locate(start, "start")
         return self._advance(second, year_index, seconds)
 
@@ -389,7 +392,7 @@ class BusinessClock:
         if reason is not None:
             return DayInfo(day, False, "closure", reason)
         if self._public_holidays:
-            holiday_name = jpholiday.is_holiday_name(day)
+            holiday_name = year_holidays(day.year).get(day)
             if holiday_name:
                 return DayInfo(day, False, "public_holiday", holiday_name)
         if self._bank_closing_days and (day.month, day.day) in BANK_CLOSING_DAYS:
@@ -427,6 +430,13 @@ class BusinessClock:
                 - starts[i]
                 + seconds
             )
+        # Refuse at once what cannot end before MAX_YEAR runs out, rather than building the
+        # tables of every year in between first: no later year can be open for longer than this.
+        if (
+            target > table.total
+            and target - table.total > (_YEAR_COUNT - 1 - year_index) * self._longest_year
+        ):
+            raise ValueError(f"result would fall after the last supported year {MAX_YEAR}")
         while target > table.total:
             target -= table.total
             year_index += 1
@@ -498,14 +508,6 @@ class BusinessClock:
             bases[known] = base
         return base
 
-    def _is_business_day(self, day: date) -> bool:
-        # Cheapest checks first: jpholiday costs about 0.2 ms per date.
-        if day.weekday() not in self._weekdays or day in self._closures:
-            return False
-        if self._bank_closing_days and (day.month, day.day) in BANK_CLOSING_DAYS:
-            return False
-        return not (self._public_holidays and jpholiday.is_holiday(day))
-
     def _build_year(self, year_index: int) -> _YearTable:
         """Compute the open intervals of one local year; the only place that loops over days."""
         year = MIN_YEAR + year_index
@@ -516,10 +518,20 @@ class BusinessClock:
             year_start - 2 * _SECONDS_PER_DAY, year_end + 2 * _SECONDS_PER_DAY
         )
         intervals: list[tuple[int, int]] = []
+        holidays = year_holidays(year) if self._public_holidays else {}
+        weekdays = self._weekdays
+        closures = self._closures
+        bank_closing_days = self._bank_closing_days
         first_ordinal = date(year, 1, 1).toordinal()
         last_ordinal = date(year, 12, 31).toordinal()
         for ordinal in range(first_ordinal, last_ordinal + 1):
-            if not self._is_business_day(date.fromordinal(ordinal)):
+            day = date.fromordinal(ordinal)
+            if (
+                day.weekday() not in weekdays
+                or day in closures
+                or day in holidays
+                or (bank_closing_days and (day.month, day.day) in BANK_CLOSING_DAYS)
+            ):
                 continue
             midnight_wall = (ordinal - _EPOCH_ORDINAL) * _SECONDS_PER_DAY
             for window_start, window_end in self._window_seconds:
@@ -590,12 +602,14 @@ def _position_in_year(table: _YearTable, second: int) -> int:
     return table.before[i] + ((second if second < interval_end else interval_end) - starts[i])
 
 
-def _check_amount(amount: object, name: str) -> None:
-    """Slow path of the argument check, for anything that is not exactly an int."""
+def _check_amount(amount: object, name: str, maximum: int) -> None:
+    """Slow path of the argument check: anything that is not a plain int in range."""
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise TypeError(f"{name} must be an int, got {type(amount).__name__} {amount!r}")
     if amount < 0:
         raise ValueError(f"{name} must not be negative, got {amount}")
+    if amount > maximum:
+        raise ValueError(f"{name} must be at most {maximum:,}, got {amount:,}")
 
 
 def _require_aware(value: object, name: str) -> None:

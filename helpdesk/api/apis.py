@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
-from django.db import DatabaseError
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.mail.services import mail_store
-from helpdesk.mail.summary import dry_run_summary
 
-from .authentication import GatewayTokenAuthentication
+from .authentication import GatewayTokenAuthentication, StorageUnavailable
 
-ACCEPTED_TYPES = ("message/rfc822", "application/octet-stream", "text/plain")
+logger = logging.getLogger(__name__)
 
 
 class IsGateway(permissions.BasePermission):
@@ -27,39 +27,38 @@ class MailIntakeApi(APIView):
     parser_classes: list = []  # the body is read raw, never parsed as a form
 
     def post(self, request):
-        content_type = request.content_type.split(";")[0].strip().lower()
-        if content_type not in ACCEPTED_TYPES:
-            return Response(
-                {
-                    "error": "unsupported_media_type",
-                    "detail": "send the raw message with Content-Type: message/rfc822",
-                },
-                status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            )
+        # Store first, parse later: whatever the body holds (and whatever Content-Type a gateway
+        # gives it), once stored it ends processed or quarantined (202). Refused here only what
+        # cannot be stored: no body, no length (411: a chunked body would read as empty), too
+        # large (413).
         limit = settings.MAIL_MAX_BYTES
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = -1
+        if declared < 0 or (declared == 0 and "HTTP_TRANSFER_ENCODING" in request.META):
+            # Django reads no more than Content-Length says: a chunked body would be lost.
+            return Response(
+                {"error": "length_required", "detail": "send the message with Content-Length"},
+                status=status.HTTP_411_LENGTH_REQUIRED,
+            )
         if declared > limit:
             return self.too_large(limit)
         stream = request.stream
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
             return self.too_large(limit)
-        summary = dry_run_summary(
-            raw, our_domain=settings.MAIL_DOMAIN, reference_prefix=settings.TICKET_REFERENCE_PREFIX
-        )
-        if summary["kind"] == "invalid":
+        if not raw.strip():
             return Response(
-                {"error": "not_a_mail", "detail": summary["reason"]},
+                {"error": "empty", "detail": "the message is empty"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
             stored = mail_store(raw=raw, source="http", source_detail=request.auth.name)
-        except DatabaseError:
-            return Response(
-                {"error": "temporary_failure", "detail": "could not store the mail; retry later"},
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": "60"},
-            )
+        except Exception as error:
+            # The database is down or failing: the gateway keeps the mail and retries.
+            logger.warning("could not store a mail from %s: %r", request.auth.name, error)
+            raise StorageUnavailable from error
         return Response(
             {
                 "inbound": stored.inbound.pk,

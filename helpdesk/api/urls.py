@@ -1,9 +1,37 @@
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authentication import SessionAuthentication
 
+from . import schema, tickets  # noqa: F401 - schema registers its extensions
 from .apis import MailIntakeApi
+from .staff_auth import IsDeskAgent, StaffTokenAuthentication
 
 app_name = "api"
 
+# The schema and its docs page describe staff endpoints: staff only, like the endpoints.
+_STAFF_ONLY = {
+    "authentication_classes": [StaffTokenAuthentication, SessionAuthentication],
+    "permission_classes": [IsDeskAgent],
+}
+
 urlpatterns = [
     path("v1/intake/mail", MailIntakeApi.as_view(), name="intake-mail"),
+    path("v1/tickets/", tickets.TicketListApi.as_view(), name="tickets"),
+    path("v1/tickets/<int:pk>/", tickets.TicketDetailApi.as_view(), name="ticket"),
+    path(
+        "v1/tickets/<int:pk>/messages/",
+        tickets.TicketMessagesApi.as_view(),
+        name="ticket-messages",
+    ),
+    path("v1/tickets/<int:pk>/events/", tickets.TicketEventsApi.as_view(), name="ticket-events"),
+    path(
+        "v1/schema/",
+        SpectacularAPIView.as_view(api_version="1", **_STAFF_ONLY),
+        name="schema",
+    ),
+    path(
+        "v1/docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", **_STAFF_ONLY),
+        name="docs",
+    ),
 ]

@@ -81,5 +81,9 @@ def logging_config(level: str = "INFO", log_format: str | None = None) -> dict:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # django-axes logs every sign-in at INFO; lock-outs are WARNING.
+            "axes": {"level": "WARNING"},
+        },
     }

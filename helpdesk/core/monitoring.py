@@ -37,6 +37,11 @@ ReadinessProbe = Callable[[], str]
 _readiness_probes: dict[str, ReadinessProbe] = {}
 
 
+class CheckFailed(Exception):
+    """A readiness check failed for a reason the check itself words (a heartbeat's age, the
+    intake lag): safe to show in ``/readyz``, unlike an exception's text."""
+
+
 def readiness_check_register(name: str, probe: ReadinessProbe) -> None:
     """``probe()`` returns a short detail when healthy and raises when not."""
     _readiness_probes[name] = probe

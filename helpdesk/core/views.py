@@ -25,9 +25,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def readyz(request: HttpRequest) -> JsonResponse:
     """Ready when every dependency answers; 503 naming the one that did not."""
     checks = readiness_checks()
-    ready = all(check.ok for check in checks)
+    ready = all(check.ok for check in checks if check.required)
     body = {
-        "status": "ok" if ready else "unavailable",
+        "status": ("ok" if all(check.ok for check in checks) else "degraded")
+        if ready
+        else "unavailable",
         "checks": {check.name: check.as_dict() for check in checks},
     }
     return JsonResponse(body, status=200 if ready else 503)

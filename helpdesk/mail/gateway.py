@@ -23,7 +23,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
 from django.db import close_old_connections, connections
 
-from .services import MailTooLarge, mail_store
+from .services import MailEmpty, MailTooLarge, mail_store
 
 logger = logging.getLogger(__name__)
 # aiosmtpd's logger: "Peer: ..." and "... connection lost" for every connection.
@@ -104,6 +104,8 @@ class IntakeHandler:
             )
         except MailTooLarge:
             reply = "552 5.3.4 Message too big"
+        except MailEmpty:
+            reply = "554 5.6.0 Empty message"
         except Exception:
             logger.exception("could not store an incoming mail; answering 451")
             reply = "451 4.3.0 Temporary failure storing the message, please retry"

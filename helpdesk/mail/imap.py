@@ -21,7 +21,7 @@ from django.utils import timezone
 from imapclient import IMAPClient
 
 from .models import ImapMailboxState
-from .services import mail_store
+from .services import MailEmpty, MailTooLarge, mail_store
 
 logger = logging.getLogger(__name__)
 
@@ -122,9 +122,18 @@ def imap_poll(
                         "IMAP %s: UID %s vanished before it was fetched", config.key, uid
                     )
                     continue
-                result = mail_store(
-                    raw=bytes(raw), source="imap", source_detail=f"{config.key} uid={uid}"
-                )
+                try:
+                    result = mail_store(
+                        raw=bytes(raw), source="imap", source_detail=f"{config.key} uid={uid}"
+                    )
+                except (MailEmpty, MailTooLarge) as error:
+                    # Nothing we can store; it stays in the mailbox, unflagged, for a person.
+                    logger.warning(
+                        "IMAP %s: UID %s left in the mailbox: %s", config.key, uid, error
+                    )
+                    state.last_uid = uid
+                    state.save(update_fields=["last_uid"])
+                    continue
                 stored += result.created
                 duplicates += not result.created
                 # Recorded only after the mail row is committed (mail_store commits).

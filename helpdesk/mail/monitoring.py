@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from django.conf import settings
 
 from helpdesk.core.monitoring import (
+    CheckFailed,
     Sample,
     metrics_gauge_register,
     readiness_check_register,
@@ -20,7 +21,7 @@ def _intake_lag_probe() -> str:
     means the workers are not keeping up (or not running)."""
     seconds = inbound_oldest_unprocessed_seconds()
     if seconds > settings.READYZ_INBOUND_LAG_SECONDS:
-        raise TimeoutError(f"oldest unprocessed mail waited {seconds:.0f} s")
+        raise CheckFailed(f"oldest unprocessed mail waited {seconds:.0f} s")
     return f"oldest unprocessed mail waited {seconds:.0f} s"
 
 

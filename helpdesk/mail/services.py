@@ -1,8 +1,9 @@
 """Mail intake writes: store first, then process.
 
 ``mail_store`` is all an entry point does (SMTP, LMTP, the MTA pipe, HTTP, IMAP): it keeps the
-raw bytes in an InboundMail row, deduplicated by Message-ID, and enqueues processing after
-commit. ``mail_process`` parses, classifies, threads and acts, exactly once per row.
+raw bytes in an InboundMail row, deduplicated by a digest of the content (``digest.py``), and
+enqueues processing after commit. ``mail_process`` parses, classifies, threads and acts,
+exactly once per row; a mail it cannot read ends in quarantine, never in an error.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 from celery import signature
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -31,10 +31,13 @@ from helpdesk.tickets.services import (
     ticket_system_note,
 )
 
+from .attempts import mail_attempt_begin
 from .classify import FEEDBACK, INVALID, classify, is_no_reply_address
+from .containment import MailUnprocessable, parse_contained
+from .digest import content_digest
 from .feedback_services import feedback_report_record
 from .models import InboundMail, MailGatewayToken
-from .parse import NotAMail, ParsedMail, parse_mail
+from .parse import ParsedMail
 from .threading import reopen_allowed, ticket_for_mail
 
 # The task module imports this one (tasks call services), so the service names its task
@@ -52,6 +55,10 @@ _ANGLE_ID = re.compile(rb"<([^<>\s]+)>")
 
 class MailTooLarge(ValueError):
     pass
+
+
+class MailEmpty(ValueError):
+    """Nothing to store: the sender sent no bytes (an entry point answers 400 / exit 65)."""
 
 
 @dataclass(frozen=True)
@@ -99,12 +106,19 @@ def mail_store(
     envelope_recipients: list[str] | tuple[str, ...] = (),
     enqueue: bool = True,
 ) -> StoreResult:
-    """Keep the raw mail before anything else; the same mail again changes nothing."""
+    """Keep the raw mail before anything else; the same mail again changes nothing.
+
+    "The same mail" is the same content whatever the path added (``content_digest``): a mail
+    relayed again with one more ``Received:`` is recognised, with or without a Message-ID,
+    and a different mail that reuses a Message-ID is kept as the mail it is.
+    """
+    if not raw.strip():
+        raise MailEmpty("the message is empty")
     if len(raw) > settings.MAIL_MAX_BYTES:
         raise MailTooLarge(f"{len(raw)} bytes exceeds the {settings.MAIL_MAX_BYTES}-byte limit")
     digest = hashlib.sha256(raw).hexdigest()
     message_id = header_message_id(raw)
-    dedupe_key = message_id[:600] if message_id else f"sha256:{digest}"
+    dedupe_key = f"content:{content_digest(raw)}"
     # Insert first and let the unique key catch a redelivery: one query for a new mail.
     try:
         with transaction.atomic():
@@ -151,7 +165,6 @@ def _finish(
             "ticket_message",
             "processed_at",
             "kind",
-            "attempts",
         ]
     )
     return ProcessResult(inbound, action, ticket)
@@ -200,29 +213,51 @@ def _relax_commit_durability() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
+def _same_mail_stored_before(inbound: InboundMail) -> bool:
+    """Whether a row stored before the content digest became the key holds this same mail.
+
+    Those rows are keyed by their Message-ID, or by ``sha256:`` of the raw bytes without one:
+    both are looked up through the unique key, and compared by content digest.
+    """
+    legacy_keys = [f"sha256:{inbound.sha256}"]
+    if inbound.message_id:
+        legacy_keys.append(inbound.message_id[:600])
+    earlier = (
+        InboundMail.objects.filter(dedupe_key__in=legacy_keys)
+        .exclude(pk=inbound.pk)
+        .values_list("raw", flat=True)
+    )
+    digest = inbound.dedupe_key.removeprefix("content:")
+    return any(content_digest(bytes(raw)) == digest for raw in earlier)
+
+
 def mail_process(*, inbound_pk: int) -> ProcessResult:
     """Parse, classify, thread and act on one stored mail; a second call does nothing."""
-    # A failed attempt rolls all of this back; the task then counts it (mail_attempt_failed).
+    if not mail_attempt_begin(inbound_pk=inbound_pk):
+        inbound = InboundMail.objects.get(pk=inbound_pk)
+        return ProcessResult(inbound, InboundMail.Action.QUARANTINED, None)
+    # A failed attempt rolls all of this back; it was counted above, and the task keeps the
+    # error (mail_attempt_failed).
     with transaction.atomic():
         _relax_commit_durability()
         inbound = InboundMail.objects.select_for_update().get(pk=inbound_pk)
         if inbound.status != InboundMail.Status.RECEIVED:
             return ProcessResult(inbound, InboundMail.Action.DUPLICATE, inbound.ticket)
-        inbound.attempts += 1
         raw = bytes(inbound.raw)
         try:
-            parsed = parse_mail(
+            parsed = parse_contained(
                 raw,
                 our_domain=settings.MAIL_DOMAIN,
                 reference_prefix=settings.TICKET_REFERENCE_PREFIX,
             )
-        except NotAMail as error:
+        except MailUnprocessable as error:
+            # The same bytes through the same code fail the same way: no retry.
             inbound.kind = "invalid"
             return _finish(
                 inbound,
                 status=InboundMail.Status.QUARANTINED,
                 action=InboundMail.Action.QUARANTINED,
-                reason=f"not a mail: {error}",
+                reason=error.reason,
             )
         parsed = _with_envelope_sender(parsed, inbound)
         classification = classify(parsed)
@@ -250,12 +285,25 @@ def mail_process(*, inbound_pk: int) -> ProcessResult:
                 action=InboundMail.Action.QUARANTINED,
                 reason=classification.reason,
             )
-        if parsed.message_id and Message.objects.filter(message_id=parsed.message_id).exists():
+        if _same_mail_stored_before(inbound):
             return _finish(
                 inbound,
                 status=InboundMail.Status.IGNORED,
                 action=InboundMail.Action.DUPLICATE,
-                reason="a message with this Message-ID is already on a ticket",
+                reason="the same mail was stored before",
+            )
+        if (
+            parsed.message_id
+            and Message.objects.filter(
+                message_id=parsed.message_id, kind=Message.Kind.OUTBOUND
+            ).exists()
+        ):
+            # Our own mail came back (an alias or a Bcc loop): answering it would loop.
+            return _finish(
+                inbound,
+                status=InboundMail.Status.IGNORED,
+                action=InboundMail.Action.DUPLICATE,
+                reason="our own outgoing mail came back",
             )
         return _process_conversation(inbound, parsed)
 
@@ -377,29 +425,12 @@ def _process_bounce(inbound: InboundMail, parsed: ParsedMail, reason: str) -> Pr
     )
 
 
-def mail_attempt_failed(*, inbound_pk: int, error: BaseException) -> None:
-    """Count a failed processing attempt and keep its error, for the operator to see."""
-    InboundMail.objects.filter(pk=inbound_pk, status=InboundMail.Status.RECEIVED).update(
-        attempts=F("attempts") + 1, reason=f"{type(error).__name__}: {error}"[:5000]
-    )
-
-
-def mail_quarantine(*, inbound_pk: int, reason: str) -> None:
-    """After the last retry: keep the mail, say why, and let an operator reprocess it."""
-    InboundMail.objects.filter(pk=inbound_pk, status=InboundMail.Status.RECEIVED).update(
-        status=InboundMail.Status.QUARANTINED,
-        action=InboundMail.Action.QUARANTINED,
-        reason=reason[:5000],
-        processed_at=timezone.now(),
-    )
-
-
 def mail_reprocess(*, inbound_pk: int) -> ProcessResult:
     """Put a quarantined or failed mail back to ``received`` and process it again."""
     updated = InboundMail.objects.filter(
         pk=inbound_pk,
         status__in=[InboundMail.Status.QUARANTINED, InboundMail.Status.FAILED],
-    ).update(status=InboundMail.Status.RECEIVED, action="", reason="")
+    ).update(status=InboundMail.Status.RECEIVED, action="", reason="", attempts=0)
     if not updated and not InboundMail.objects.filter(pk=inbound_pk).exists():
         raise InboundMail.DoesNotExist(f"no inbound mail #{inbound_pk}")
     return mail_process(inbound_pk=inbound_pk)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from .classify import INVALID, classify
-from .parse import NotAMail, parse_mail
+from .containment import MailUnprocessable, parse_contained
+from .parse import NotAMail
 
 
 def _invalid(reason: str) -> dict[str, Any]:
@@ -26,10 +27,13 @@ def dry_run_summary(
 ) -> dict[str, Any]:
     """What intake would make of ``raw`` (``ingest_email --dry-run --json``); never raises."""
     try:
-        parsed = parse_mail(raw, our_domain=our_domain, reference_prefix=reference_prefix)
+        # The same budget as intake: a poison mail is reported, not parsed for minutes.
+        parsed = parse_contained(raw, our_domain=our_domain, reference_prefix=reference_prefix)
         classification = classify(parsed)
-    except NotAMail as error:
-        return _invalid(error.reason)
+    except MailUnprocessable as error:
+        # The dry run's kind already says "invalid"; the parser's own words are the reason.
+        cause = error.__cause__
+        return _invalid(cause.reason if isinstance(cause, NotAMail) else error.reason)
     except Exception as error:  # the dry run must answer for any input, even a parser bug
         return _invalid(f"unexpected error while parsing: {type(error).__name__}: {error}")
     return {

@@ -5,21 +5,41 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
+from helpdesk.core.taskbase import TRANSIENT_DATABASE_ERRORS, database_connections_discard_broken
+
+from .attempts import mail_attempt_failed, mail_quarantine
 from .imap import imap_poll, parse_mailbox_url
 from .models import ImapMailboxState
 from .selectors import inbound_stuck_ids
-from .services import mail_attempt_failed, mail_process, mail_quarantine
+from .services import mail_process
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=5)
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    acks_late=True,
+    max_retries=5,
+    # No mail may hold a worker longer than this (issue 9: a mail of nested <div>s held one
+    # for 90 s). The soft limit interrupts Python code; the hard one kills the process, and
+    # then the message goes back on the queue (not acknowledged), for the next attempt to be
+    # counted and, after MAIL_PROCESS_MAX_ATTEMPTS, to quarantine the mail.
+    soft_time_limit=8,
+    time_limit=10,
+    acks_on_timeout=False,
+)
 def mail_process_task(self, inbound_pk: int) -> None:
     try:
         mail_process(inbound_pk=inbound_pk)
+    except TRANSIENT_DATABASE_ERRORS:
+        raise  # the task class drops the connection and retries (core/taskbase.py)
     except Exception as error:
+        # A fresh connection for the bookkeeping: the one that failed may be the cause.
+        database_connections_discard_broken()
         mail_attempt_failed(inbound_pk=inbound_pk, error=error)
         if self.request.retries >= self.max_retries:
             logger.exception(
@@ -33,7 +53,10 @@ def mail_process_task(self, inbound_pk: int) -> None:
                 f"{type(error).__name__}: {error}",
             )
             return
-        raise self.retry(exc=error, countdown=min(600, 10 * 2**self.request.retries)) from error
+        # A mail that ran out of time is retried at once: the budget, not the moment, is
+        # what it lacked, and mail_attempt_begin ends the retries.
+        countdown = 0 if isinstance(error, SoftTimeLimitExceeded) else 10 * 2**self.request.retries
+        raise self.retry(exc=error, countdown=min(600, countdown)) from error
 
 
 @shared_task(ignore_result=True)

@@ -1,5 +1,5 @@
-"""Staff reports under /console/reports/. Staff only: anyone else is sent to log in (or
-refused, if logged in without staff rights)."""
+"""Staff reports under /console/reports/. Desk staff only (the console's roles): anyone else is
+sent to sign in, or refused if signed in without a desk role."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from helpdesk.core.roles import user_is_agent
+
 from .selectors import availability_report, availability_report_csv, month_parse
 
 
@@ -22,7 +24,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        if not (request.user.is_active and request.user.is_staff):
+        if not user_is_agent(request.user):  # the console's rule: any desk role
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +64,37 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.last_value}"
+
+
+# The sort key of a ticket without a running deadline: after every real one.
+NO_DEADLINE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+INACTIVE_STATUSES = ("resolved", "closed")
+
+
+def next_deadline_expression() -> models.Case:
+    """The earliest running deadline, as SQL (a stored generated column): the first response's
+    until staff answered once, the next response's while the customer waits, the resolution's
+    always; nothing while paused or finished. ``listing.ticket_next_deadline`` says the same in
+    Python."""
+    running_first = models.Q(first_responded_at__isnull=True)
+    return models.Case(
+        models.When(
+            models.Q(status__in=INACTIVE_STATUSES)
+            | models.Q(sla_paused_since__isnull=False)
+            | models.Q(resolution_due__isnull=True),
+            then=models.Value(NO_DEADLINE),
+        ),
+        models.When(
+            running_first & models.Q(first_response_due__lt=models.F("resolution_due")),
+            then=models.F("first_response_due"),
+        ),
+        models.When(running_first, then=models.F("resolution_due")),
+        models.When(
+            next_response_due__lt=models.F("resolution_due"), then=models.F("next_response_due")
+        ),
+        default=models.F("resolution_due"),
+        output_field=models.DateTimeField(),
+    )
 
 
 class Ticket(models.Model):
@@ -144,6 +177,17 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="follow_ups",
     )
+    # What staff search by, as character bigrams (see helpdesk/tickets/search.py); written by
+    # the services with every message.
+    search_bigrams = models.TextField(_("search document"), blank=True, editable=False)
+    # The next running deadline, for sorting and keyset pagination of the staff list; tickets
+    # with no running deadline (paused, resolved, closed) carry NO_DEADLINE and sort last.
+    sort_due_at = models.GeneratedField(
+        expression=next_deadline_expression(),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+        verbose_name=_("next deadline"),
+    )
 
     # Not a column: ``ticket_open`` sets it on the ticket it returns, so its callers have the
     # first message without another query.
@@ -158,10 +202,22 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-received_at"], name="ticket_status_received_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["sla_state", "status"], name="ticket_sla_state_idx"),
+            # The staff list's sorts, each with the primary key as the keyset tie-breaker.
+            models.Index(fields=["sort_due_at", "id"], name="ticket_sort_due_idx"),
+            models.Index(fields=["received_at", "id"], name="ticket_received_idx"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
+            models.Index(fields=["assignee", "sort_due_at", "id"], name="ticket_assignee_due_idx"),
             models.Index(
                 fields=["created_at"],
                 condition=models.Q(acknowledgement_pending=True),
                 name="ticket_ack_pending_idx",
+            ),
+            # The console's dashboard counts open tickets by state and queue from this index
+            # alone (an index-only scan), never reading the wide rows.
+            models.Index(
+                fields=["status", "sla_state", "queue"],
+                condition=~models.Q(status__in=INACTIVE_STATUSES),
+                name="ticket_active_counts_idx",
             ),
         ]
 
@@ -284,3 +340,73 @@ class TicketAccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.token_hash[:8]}"
+
+
+class TicketEvent(models.Model):
+    """Something that happened to a ticket besides a message: a change by staff, an
+    escalation, a bounce, a failed send. Shown in the conversation in time order."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("status changed")
+        PRIORITY = "priority", _("priority changed")
+        ASSIGNEE = "assignee", _("assignee changed")
+        QUEUE = "queue", _("queue changed")
+        CATEGORY = "category", _("category changed")
+        ESCALATION = "escalation", _("escalation")
+        BOUNCE = "bounce", _("mail bounced")
+        SEND_FAILED = "send_failed", _("sending failed")
+        DEADLINES = "deadlines", _("deadlines recomputed")
+        SYSTEM = "system", _("system note")
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Values as stored (a status code, a user's name), shown through the kind's choices.
+    old_value = models.CharField(_("before"), max_length=200, blank=True)
+    new_value = models.CharField(_("after"), max_length=200, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.kind}:{self.created_at.isoformat()}"
+
+
+class CannedResponse(models.Model):
+    """A ready-made answer (定型文). Its text may hold {customer_name}, {reference} and
+    {reply_deadline}, filled in for the ticket being answered."""
+
+    title = models.CharField(_("title"), max_length=100, unique=True)
+    body = models.TextField(_("text"))
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+
+    def __str__(self) -> str:
+        return self.title

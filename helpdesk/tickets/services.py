@@ -24,6 +24,7 @@ from .models import (
     ReferenceCounter,
     Ticket,
 )
+from .search import search_document, search_document_extend
 from .tasks import message_send_task, ticket_acknowledge_task
 
 
@@ -169,6 +170,7 @@ def ticket_open(
         related_ticket=related_ticket,
         language=language,
         acknowledgement_pending=will_acknowledge,
+        search_bigrams=search_document(reference, subject, contact.email, contact.name, body_text),
     )
     ticket_sla_refresh(ticket, now=now)
     ticket.save()
@@ -234,6 +236,7 @@ def ticket_customer_reply(
     if ticket.first_responded_at is not None:
         ticket.next_response_started_at = received_at
         ticket.next_response_pause_offset = ticket.paused_business_seconds
+    ticket.search_bigrams = search_document_extend(ticket.search_bigrams, body_text)
     ticket_sla_refresh(ticket, now=now)
     ticket.save()
     message = Message.objects.create(
@@ -286,6 +289,7 @@ def ticket_staff_reply(
     _attachments_store(message, attachments)
     if status is not None and status != ticket.status:
         _apply_status(ticket, status, now)
+    ticket.search_bigrams = search_document_extend(ticket.search_bigrams, body_text)
     ticket_sla_refresh(ticket, now=now)
     ticket.save()
     if not internal:

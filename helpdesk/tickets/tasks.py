@@ -64,10 +64,18 @@ def outbox_requeue_task() -> None:
         message_send_task.delay(message_pk)
 
 
+# A slice of the recompute per task run, well inside the task's soft time limit (60 s): a desk
+# with 200,000 open tickets needs minutes, and a task killed at its limit would start over.
+RECOMPUTE_SLICE_SECONDS = 20
+
+
 @shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def tickets_sla_recompute_task() -> None:
-    """After a closure day changed: move every open ticket's deadlines (in batches)."""
-    tickets_sla_recompute()
+def tickets_sla_recompute_task(after_pk: int = 0) -> None:
+    """After a closure day changed: move every open ticket's deadlines, a slice at a time,
+    each slice enqueueing the next from where it stopped."""
+    progress = tickets_sla_recompute(after_pk=after_pk, time_budget=RECOMPUTE_SLICE_SECONDS)
+    if progress.resume_after_pk is not None:
+        tickets_sla_recompute_task.delay(progress.resume_after_pk)
 
 
 @shared_task(ignore_result=True)

@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
+from helpdesk.core.roles import AGENT
 from helpdesk.tickets.models import Organization
 from sla.models import MaintenanceWindow, Outage
 from tests.browser.test_inquiry_flow import browser_page, shot  # noqa: F401 - fixture
@@ -64,6 +66,7 @@ def incidents():
 
 def test_staff_report_page_in_a_browser(browser_page, live_server, incidents):  # noqa: F811
     staff = get_user_model().objects.create_user("ops", password="pw", is_staff=True)
+    staff.groups.add(Group.objects.get_or_create(name=AGENT)[0])
     client = Client()
     client.force_login(staff)
     browser_page.context.add_cookies(

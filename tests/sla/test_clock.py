@@ -7,6 +7,7 @@ directly. Named tests pin the cases people ask about; hypothesis compares everyt
 
 from __future__ import annotations
 
+import time as time_module
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,9 +21,12 @@ from hypothesis import strategies as st
 from sla.clock import (
     BANK_CLOSING_REASON,
     DEFAULT_CLOSURE_REASON,
+    MAX_MINUTES,
+    MAX_YEAR,
     BusinessClock,
     DayInfo,
 )
+from sla.holidays import year_holidays
 
 
 @pytest.fixture(autouse=True)
@@ -635,4 +639,43 @@ def test_years_outside_the_supported_range_are_rejected() -> None:
     with pytest.raises(ValueError, match="supported years"):
         CLOCK.deadline(datetime(1899, 6, 1, tzinfo=UTC), 10)
     with pytest.raises(ValueError, match="last supported year"):
-        CLOCK.deadline(tokyo(9998, 12, 28, 10), 60 * 24 * 30)
+        CLOCK.deadline(tokyo(MAX_YEAR, 12, 28, 10), 60 * 24 * 30)
+
+
+def test_huge_amounts_are_refused_at_once_not_after_minutes_of_work() -> None:
+    # Regression: `sla deadline 2026-12-04T10:00 99999999999` ran for 10 minutes and 745 MB.
+    clock = BusinessClock()
+    started = time_module.perf_counter()
+    with pytest.raises(ValueError, match="at most"):
+        clock.deadline(tokyo(2026, 12, 4, 10), 99_999_999_999)
+    with pytest.raises(ValueError, match="at most"):
+        clock.add_seconds(tokyo(2026, 12, 4, 10), 60 * MAX_MINUTES + 1)
+    # In range, but past the last supported year: refused before building those years.
+    with pytest.raises(ValueError, match="last supported year"):
+        clock.deadline(tokyo(MAX_YEAR - 5, 6, 1, 10), MAX_MINUTES)
+    assert time_module.perf_counter() - started < 0.5
+    assert clock._tables.count(None) >= len(clock._tables) - 2
+
+
+def test_a_years_table_costs_a_few_milliseconds() -> None:
+    clock = BusinessClock()
+    clock.deadline(tokyo(2026, 6, 1, 10), 1)  # zone data and code paths warmed up
+    # Best of three fresh years; the holidays of those years have never been computed before.
+    best = min(
+        _timed(lambda year=year: clock.deadline(tokyo(year, 6, 1, 10), 1))
+        for year in (2611, 2612, 2613)
+    )
+    assert best < 0.025, f"building a year took {best * 1000:.1f} ms"
+
+
+def _timed(call) -> float:
+    started = time_module.perf_counter()
+    call()
+    return time_module.perf_counter() - started
+
+
+@pytest.mark.parametrize("year", [1973, 1986, 1990, 2009, 2015, 2019, 2020, 2021, 2026, 2033])
+def test_year_holidays_match_jpholiday_day_by_day(year: int) -> None:
+    # Substitute and citizens' holidays (2009-09-22, 2015-09-22, 2026-09-22, 2033-09-22 ...)
+    # come from the neighbouring dates; the one-pass scan must find exactly jpholiday's days.
+    assert year_holidays(year) == dict(jpholiday.year_holidays(year))

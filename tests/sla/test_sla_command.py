@@ -50,6 +50,12 @@ def test_elapsed_prints_whole_business_seconds():
         (("elapsed", "2026-11-26T10:00", "2026-11-25T10:00"), "is before the start"),
         (("calendar", "2026-13"), "is not a month of the form YYYY-MM"),
         (("deadline", "2026-11-25T10:00"), "usage: sla deadline START MINUTES"),
+        # Regression: this ran for over 10 minutes and grew past 745 MB.
+        (("deadline", "2026-12-04T10:00", "99999999999"), "at most 20,000,000 minutes"),
+        # Regression: these printed a traceback.
+        (("calendar", "1800-01"), "outside the supported years 1900-2999"),
+        (("deadline", "3000-01-05T10:00", "10"), "outside the supported years"),
+        (("elapsed", "1800-01-05T10:00", "2026-01-05T10:00"), "outside the supported years"),
     ],
 )
 def test_bad_arguments_give_a_clear_error(arguments, message):

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from helpdesk.celery import app as celery_app
-from helpdesk.tickets.deadlines import tickets_sla_recompute, tickets_sla_sweep
+from helpdesk.tickets.deadlines import RecomputeProgress, tickets_sla_recompute, tickets_sla_sweep
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import (
     ticket_change_priority,
@@ -224,11 +224,35 @@ def test_recompute_works_in_batches_and_skips_resolved_tickets(staff):
     ticket_change_status(ticket=tickets[0], status="resolved")
     with time_machine.travel(jst(2026, 11, 25, 12, 0), tick=False):
         closure_day_save(date=datetime.date(2026, 11, 26), reason="臨時休業")
-        refreshed = tickets_sla_recompute(batch_size=2)
-    assert refreshed == 4
+        progress = tickets_sla_recompute(batch_size=2)
+    assert progress == RecomputeProgress(refreshed=4, resume_after_pk=None)
     for minute, ticket in enumerate(tickets[1:], start=1):
         ticket.refresh_from_db()
         # Opened at 10:0m: five business days end at 10:0m; the closure adds one more day.
         assert ticket.resolution_due == jst(2026, 12, 3, 10, minute)
     tickets[0].refresh_from_db()
     assert tickets[0].resolution_due == jst(2026, 12, 1, 17, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recompute_task_works_in_slices_that_fit_the_task_time_limit(staff, monkeypatch):
+    """Regression: one task recomputed every open ticket, so at 200,000 it ran past Celery's
+    time limit, was killed, retried from the first ticket, and never finished."""
+    from helpdesk.tickets import tasks
+
+    tickets = [open_at(jst(2026, 11, 25, 10, minute)) for minute in range(5)]
+    with time_machine.travel(jst(2026, 11, 25, 12, 0), tick=False):
+        closure_day_save(date=datetime.date(2026, 11, 26), reason="臨時休業")
+        enqueued: list[int] = []
+        monkeypatch.setattr(tasks, "RECOMPUTE_SLICE_SECONDS", 0)  # each batch spends a slice
+        monkeypatch.setattr(tasks.tickets_sla_recompute_task, "delay", enqueued.append)
+        # Batches of 500: the five tickets are one slice; the next slice starts after them.
+        tasks.tickets_sla_recompute_task(after_pk=0)
+        assert enqueued == [tickets[-1].pk]
+        tasks.tickets_sla_recompute_task(after_pk=enqueued[-1])
+        assert enqueued == [tickets[-1].pk]  # nothing left: no further slice
+    for minute, ticket in enumerate(tickets):
+        ticket.refresh_from_db()
+        # One business day later than without the closure (as in the test above).
+        expected = jst(2026, 12, 3, 10, minute) if minute else jst(2026, 12, 2, 17, 0)
+        assert ticket.resolution_due == expected

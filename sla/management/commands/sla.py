@@ -21,7 +21,16 @@ from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 
 from sla.calendars import business_clock
-from sla.clock import BusinessClock
+from sla.clock import MAX_MINUTES, MAX_YEAR, MIN_YEAR, BusinessClock
+
+
+def check_year(year: int) -> None:
+    """Refuse dates the clock does not cover, in the operator's language, before any work."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(
+            _("the year %(year)d is outside the supported years %(first)d-%(last)d")
+            % {"year": year, "first": MIN_YEAR, "last": MAX_YEAR}
+        )
 
 
 def parse_instant(text: str, clock: BusinessClock) -> datetime.datetime:
@@ -32,6 +41,7 @@ def parse_instant(text: str, clock: BusinessClock) -> datetime.datetime:
             _("%(text)r is not an ISO 8601 date and time (e.g. 2026-12-30T16:30+09:00)")
             % {"text": text}
         ) from None
+    check_year(instant.year)
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=clock.tz)
     return instant
@@ -44,6 +54,11 @@ def parse_minutes(text: str) -> int:
         raise ValueError(_("%(text)r is not a whole number of minutes") % {"text": text}) from None
     if minutes < 0:
         raise ValueError(_("minutes must not be negative (got %(minutes)d)") % {"minutes": minutes})
+    if minutes > MAX_MINUTES:
+        raise ValueError(
+            _("at most %(maximum)s minutes are supported (got %(minutes)s)")
+            % {"maximum": f"{MAX_MINUTES:,}", "minutes": f"{minutes:,}"}
+        )
     return minutes
 
 
@@ -147,6 +162,10 @@ class Command(BaseCommand):
                 _("%(text)r is not a month of the form YYYY-MM (e.g. 2026-12)")
                 % {"text": month_text}
             ) from None
+        try:
+            check_year(first_day.year)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         days = clock.business_days(first_day.year, first_day.month)
         windows = _(", ").join(f"{start:%H:%M}〜{end:%H:%M}" for start, end in clock.windows)
         self.stdout.write(

@@ -1,8 +1,9 @@
 """``python manage.py ingest_email``: take one mail from an MTA pipe (standard input).
 
-Exit codes follow sysexits(3), which MTAs understand: 0 stored, 65 (EX_DATAERR) the input is
-not a mail, 75 (EX_TEMPFAIL) a temporary failure such as the database being down, so the MTA
-keeps the mail and tries again.
+Exit codes follow sysexits(3), which MTAs understand: 0 stored, 65 (EX_DATAERR) empty or too
+large, 75 (EX_TEMPFAIL) a temporary failure such as the database being down, so the MTA keeps
+the mail and tries again. Anything else is stored first; what cannot be read as a mail is
+quarantined, never bounced, so an operator can look at it.
 
     ingest_email < message.eml                      store; processing goes to a worker
     ingest_email --json < message.eml               store and process now; print the outcome
@@ -17,9 +18,8 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
 
-from helpdesk.mail.services import MailTooLarge, mail_process, mail_store
+from helpdesk.mail.services import MailEmpty, MailTooLarge, mail_process, mail_store
 from helpdesk.mail.summary import dry_run_summary
 
 EX_DATAERR = 65
@@ -43,40 +43,39 @@ class Command(BaseCommand):
         if options["files"]:
             raise CommandError("file arguments are only read with --dry-run; pipe one mail in")
         raw = sys.stdin.buffer.read()
-        if not raw.strip():
-            self.stderr.write("ingest_email: the input is empty, not a mail")
-            sys.exit(EX_DATAERR)
-        summary = dry_run_summary(
-            raw, our_domain=settings.MAIL_DOMAIN, reference_prefix=settings.TICKET_REFERENCE_PREFIX
-        )
-        if summary["kind"] == "invalid":
-            self.stderr.write(f"ingest_email: not a mail: {summary['reason']}")
-            sys.exit(EX_DATAERR)
         try:
             stored = mail_store(raw=raw, source="pipe", enqueue=not options["json"])
-            result = mail_process(inbound_pk=stored.inbound.pk) if options["json"] else None
-        except MailTooLarge as error:
+        except (MailEmpty, MailTooLarge) as error:
             self.stderr.write(f"ingest_email: {error}")
             sys.exit(EX_DATAERR)
-        except DatabaseError as error:
+        except Exception as error:
+            # The database is down or failing: the MTA keeps the mail and tries again.
             self.stderr.write(f"ingest_email: temporary failure, try again later: {error}")
             sys.exit(EX_TEMPFAIL)
-        if options["json"]:
-            if stored.created and result is not None:
-                inbound, action, ticket = result.inbound, result.action, result.ticket
-            else:
-                inbound, action, ticket = stored.inbound, "duplicate", stored.inbound.ticket
-            self.stdout.write(
-                json.dumps(
-                    {
-                        "inbound": inbound.pk,
-                        "status": inbound.status,
-                        "action": action,
-                        "ticket": ticket.reference if ticket else None,
-                    },
-                    ensure_ascii=False,
-                )
+        # Stored: from here on nothing is the MTA's concern (processing quarantines what fails).
+        if not options["json"]:
+            return
+        try:
+            result = mail_process(inbound_pk=stored.inbound.pk)
+        except Exception as error:
+            # Kept as received: the stuck-mail sweep processes it again later.
+            self.stderr.write(f"ingest_email: stored, processing failed: {error!r}")
+            self.stdout.write(json.dumps({"inbound": stored.inbound.pk, "status": "received"}))
+            return
+        inbound = result.inbound if stored.created else stored.inbound
+        action = result.action if stored.created else "duplicate"
+        ticket = result.ticket if stored.created else inbound.ticket
+        self.stdout.write(
+            json.dumps(
+                {
+                    "inbound": inbound.pk,
+                    "status": inbound.status,
+                    "action": action,
+                    "ticket": ticket.reference if ticket else None,
+                },
+                ensure_ascii=False,
             )
+        )
 
     def dry_run(self, files: list[str], *, as_json: bool) -> None:
         sources = files or ["-"]
