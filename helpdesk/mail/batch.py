@@ -9,6 +9,8 @@ still its own unit:
   ``mail_process`` does one;
 - failing alone: each mail runs in a savepoint; one that raises is rolled back by itself and
   handed to ``mail_process_task``, with its retries, error bookkeeping and quarantine;
+- acknowledged as before: the batch sends the acknowledgements of the tickets it opened after
+  its commit, over one mail connection (``tickets/acknowledgements.py``);
 - poison-proof: only first attempts are batched (``mail_attempts_begin_first``). A mail tried
   before, because its batch failed, timed out or was killed, is processed alone, so a poison
   mail costs the mails batched with it one attempt at most.
@@ -27,6 +29,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 
 from helpdesk.core.taskbase import TRANSIENT_DATABASE_ERRORS
+from helpdesk.tickets.acknowledgements import AcknowledgementBatch
 
 from .attempts import mail_attempt_failed, mail_attempts_begin_first
 from .models import InboundMail
@@ -52,6 +55,7 @@ def mail_process_batch(*, inbound_pks: Sequence[int]) -> BatchResult:
     first_attempts, tried_before = mail_attempts_begin_first(inbound_pks=inbound_pks)
     result.alone = tried_before
     errors: dict[int, BaseException] = {}
+    acknowledgements = AcknowledgementBatch()
     with transaction.atomic():
         relax_commit_durability()
         rows = (
@@ -63,7 +67,7 @@ def mail_process_batch(*, inbound_pks: Sequence[int]) -> BatchResult:
         for position, inbound in enumerate(pending):
             try:
                 with transaction.atomic():  # a savepoint: this mail fails alone
-                    mail_process_locked(inbound)
+                    mail_process_locked(inbound, acknowledgements=acknowledgements)
             except TRANSIENT_DATABASE_ERRORS:
                 raise  # the connection is unwell: the whole batch is retried, mails alone
             except SoftTimeLimitExceeded as error:
@@ -76,6 +80,8 @@ def mail_process_batch(*, inbound_pks: Sequence[int]) -> BatchResult:
                 errors[inbound.pk] = error
             else:
                 result.processed.append(inbound.pk)
+    # Committed: the tickets opened are there, and so is each one's acknowledgement duty.
+    acknowledgements.send()
     for inbound_pk, failure in errors.items():
         mail_attempt_failed(inbound_pk=inbound_pk, error=failure)
         result.alone.append(inbound_pk)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 
 from helpdesk.core.ratelimit import rate_limit_consume
 from helpdesk.core.tokens import token_hash, token_new
+from helpdesk.tickets.acknowledgements import AcknowledgementBatch
 from helpdesk.tickets.models import Contact, Message, Ticket
 from helpdesk.tickets.services import (
     AttachmentInput,
@@ -246,9 +247,12 @@ def mail_process(*, inbound_pk: int) -> ProcessResult:
         return mail_process_locked(inbound)
 
 
-def mail_process_locked(inbound: InboundMail) -> ProcessResult:
+def mail_process_locked(
+    inbound: InboundMail, *, acknowledgements: AcknowledgementBatch | None = None
+) -> ProcessResult:
     """The work of ``mail_process`` on a ``received`` row the caller holds locked, inside the
-    caller's transaction (the batch of ``batch.py`` shares one among several mails)."""
+    caller's transaction (the batch of ``batch.py`` shares one among several mails, and sends
+    the ``acknowledgements`` of the tickets it opened after its commit)."""
     raw = bytes(inbound.raw)
     try:
         parsed = parse_contained(
@@ -311,7 +315,7 @@ def mail_process_locked(inbound: InboundMail) -> ProcessResult:
             action=InboundMail.Action.DUPLICATE,
             reason="our own outgoing mail came back",
         )
-    return _process_conversation(inbound, parsed)
+    return _process_conversation(inbound, parsed, acknowledgements)
 
 
 def _with_envelope_sender(parsed: ParsedMail, inbound: InboundMail) -> ParsedMail:
@@ -322,7 +326,9 @@ def _with_envelope_sender(parsed: ParsedMail, inbound: InboundMail) -> ParsedMai
     return dataclasses.replace(parsed, sender=envelope_sender)
 
 
-def _process_conversation(inbound: InboundMail, parsed: ParsedMail) -> ProcessResult:
+def _process_conversation(
+    inbound: InboundMail, parsed: ParsedMail, acknowledgements: AcknowledgementBatch | None
+) -> ProcessResult:
     match = ticket_for_mail(
         in_reply_to=parsed.in_reply_to,
         references=list(parsed.references),
@@ -370,6 +376,7 @@ def _process_conversation(inbound: InboundMail, parsed: ParsedMail) -> ProcessRe
         subject=parsed.subject or _no_subject(),
         related_ticket=ticket,
         acknowledge=_should_acknowledge(inbound, parsed.sender),
+        acknowledgements=acknowledgements,
         cc_addresses=" ".join(parsed.cc),
         **common,
     )

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -129,14 +130,19 @@ def _acknowledgement_settled(ticket: Ticket) -> None:
 
 
 def ticket_acknowledge(
-    *, ticket_id: int, language: str | None = None, final_attempt: bool = False
+    *,
+    ticket_id: int,
+    language: str | None = None,
+    final_attempt: bool = False,
+    connection: BaseEmailBackend | None = None,
 ) -> Message | None:
     """Send the acknowledgement of a ticket, once.
 
     Idempotent: when the acknowledgement was already sent, nothing happens (returns None).
     Each attempt issues a fresh status-page link; a failed attempt revokes its link, leaves
     the Message queued and raises for the task to retry. After the last attempt
-    (``final_attempt``) the Message is marked failed with the reason.
+    (``final_attempt``) the Message is marked failed with the reason. ``connection``: an
+    open mail connection to reuse (``acknowledgements.py`` sends several over one).
     """
     language = _supported_language(language)
     prepared = _acknowledgement_prepare(ticket_id, language)
@@ -161,6 +167,7 @@ def ticket_acknowledge(
         automatic=True,
         with_attachments=False,  # an acknowledgement never carries files
     )
+    email.connection = connection  # None: Django opens the configured one
     try:
         email.send()
     except SEND_ERRORS as error:

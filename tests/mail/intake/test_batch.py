@@ -7,12 +7,14 @@ import threading
 import time
 
 import pytest
+from django.core import mail as django_mail
 
 from helpdesk.mail import batch
 from helpdesk.mail.batch import mail_process_batch
 from helpdesk.mail.enqueue import ProcessingBatcher
 from helpdesk.mail.models import InboundMail
 from helpdesk.mail.services import mail_store
+from helpdesk.tickets import acknowledgements
 from helpdesk.tickets.models import Ticket
 from tests.mail.intake.conftest import japanese_mail
 
@@ -20,16 +22,20 @@ from tests.mail.intake.conftest import japanese_mail
 def stored(count: int) -> list[int]:
     return [
         mail_store(
-            raw=japanese_mail(subject=f"問い合わせ {number}", message_id=f"<b{number}@c.example>"),
+            raw=japanese_mail(
+                sender=f"customer{number}@customer.example.jp",
+                subject=f"問い合わせ {number}",
+                message_id=f"<b{number}@c.example>",
+            ),
             source="smtp",
-            envelope_sender="yamada@customer.example.jp",
+            envelope_sender=f"customer{number}@customer.example.jp",
             enqueue=False,
         ).inbound.pk
         for number in range(count)
     ]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_batch_opens_one_ticket_per_mail_and_running_it_again_changes_nothing():
     pks = stored(5)
     first = mail_process_batch(inbound_pks=pks)
@@ -37,21 +43,43 @@ def test_a_batch_opens_one_ticket_per_mail_and_running_it_again_changes_nothing(
     assert first.alone == []
     assert Ticket.objects.count() == 5
     assert set(InboundMail.objects.values_list("status", flat=True)) == {"processed"}
+    # Each customer is told, once, in the same run: the acknowledgements left with the batch.
+    assert len(django_mail.outbox) == 5
+    assert not Ticket.objects.filter(acknowledgement_pending=True).exists()
 
     # The same batch delivered again: every mail is done, nothing happens, nothing goes on.
     again = mail_process_batch(inbound_pks=pks)
     assert (again.processed, again.alone) == ([], [])
     assert Ticket.objects.count() == 5
+    assert len(django_mail.outbox) == 5
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
+def test_an_acknowledgement_the_batch_cannot_send_goes_to_its_task(monkeypatch):
+    queued: list[int] = []
+    monkeypatch.setattr(
+        acknowledgements.ticket_acknowledge_task, "delay", lambda pk, language: queued.append(pk)
+    )
+
+    def mail_server_down(**_options):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(acknowledgements, "ticket_acknowledge", mail_server_down)
+    pks = stored(2)
+    mail_process_batch(inbound_pks=pks)
+    assert sorted(queued) == sorted(Ticket.objects.values_list("pk", flat=True))
+    assert Ticket.objects.filter(acknowledgement_pending=True).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_mail_that_fails_in_a_batch_is_rolled_back_alone(monkeypatch):
     pks = stored(3)
     failing = pks[1]
     process_one = batch.mail_process_locked
 
-    def breaks_on_one(inbound: InboundMail):
-        result = process_one(inbound)  # its writes happen, then the savepoint undoes them
+    def breaks_on_one(inbound: InboundMail, **options):
+        # Its writes happen, then the savepoint undoes them.
+        result = process_one(inbound, **options)
         if inbound.pk == failing:
             raise RuntimeError("a bug this mail meets")
         return result
@@ -67,9 +95,14 @@ def test_a_mail_that_fails_in_a_batch_is_rolled_back_alone(monkeypatch):
     assert left.ticket is None
     assert left.attempts == 1
     assert "a bug this mail meets" in left.reason
+    # Only the two tickets that exist were acknowledged; the rolled-back one owes nothing.
+    assert sorted(sent.to[0] for sent in django_mail.outbox) == [
+        "customer0@customer.example.jp",
+        "customer2@customer.example.jp",
+    ]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_mail_tried_before_is_not_batched_but_processed_alone():
     """A poison mail that killed its batch comes back tried once: it must not take the next
     batch down with it, so it goes to the one-mail task, untouched here."""
