@@ -22,6 +22,7 @@ durably before any ``250``, and an uncommitted batch leaves its rows ``received`
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -40,6 +41,9 @@ logger = logging.getLogger(__name__)
 # Enough to share the fixed costs; small enough that a batch stays far inside the task's
 # time limit (about 10 ms a mail) and a mail waits little for its neighbours.
 MAIL_BATCH_SIZE = 20
+# Past this, a batch takes no further mail: the rest go alone, so that legitimately slow mail
+# (a huge HTML body) cannot push its neighbours into the task's 8-second soft limit.
+MAIL_BATCH_BUDGET_SECONDS = 3.0
 
 
 @dataclass
@@ -64,7 +68,11 @@ def mail_process_batch(*, inbound_pks: Sequence[int]) -> BatchResult:
             .order_by("pk")
         )
         pending = list(rows)
+        started = time.monotonic()
         for position, inbound in enumerate(pending):
+            if time.monotonic() - started > MAIL_BATCH_BUDGET_SECONDS:
+                result.alone.extend(remaining.pk for remaining in pending[position:])
+                break
             try:
                 with transaction.atomic():  # a savepoint: this mail fails alone
                     mail_process_locked(inbound, acknowledgements=acknowledgements)

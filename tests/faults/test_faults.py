@@ -123,7 +123,8 @@ def test_the_worker_survives_redis_stopping_and_starting_again(desk, own_redis, 
         assert desk.send(list(batch.values())) == ["250"] * len(batch)
         accepted.update(batch)
         wait_until(
-            lambda broker=broker: broker.hlen("unacked") >= 2,
+            # One task can hold several mails now (a batch, issue 13).
+            lambda broker=broker: broker.hlen("unacked") >= 1,
             timeout=30,
             what="the worker holding unacknowledged tasks",
         )
@@ -231,11 +232,13 @@ def test_poison_mail_is_contained_and_the_desk_keeps_working(desk):
     assert result["<divs-70000@example.net>"] == "processed"
     assert result["<amps-700000@example.net>"] == "processed"
     assert set(statuses(ordinary).values()) == {"processed"}
+    # Mail reaches the workers in batches (issue 13) and alone after a failed attempt: no
+    # intake task, of either kind, ran past the hard limit.
     runtimes = [
         float(seconds)
         for seconds in re.findall(
-            r"mail_process_task\[[^\]]+\] succeeded in ([0-9.]+)s", desk.worker_log()
+            r"mail_process(?:_batch)?_task\[[^\]]+\] succeeded in ([0-9.]+)s", desk.worker_log()
         )
     ]
-    assert len(runtimes) == 8
+    assert runtimes
     assert max(runtimes) <= 10

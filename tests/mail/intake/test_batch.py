@@ -150,3 +150,14 @@ def test_closing_the_batcher_sends_what_is_pending():
     batcher.add(2)
     batcher.close()
     assert sent == [[1, 2]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_past_its_time_budget_hands_the_rest_over_alone(monkeypatch):
+    """Slow but honest mail must not push its neighbours into the task's time limit."""
+    monkeypatch.setattr(batch, "MAIL_BATCH_BUDGET_SECONDS", -1.0)  # spent before the first
+    pks = stored(3)
+    result = mail_process_batch(inbound_pks=pks)
+    assert result.processed == []
+    assert sorted(result.alone) == sorted(pks)
+    assert set(InboundMail.objects.values_list("status", flat=True)) == {"received"}
