@@ -1,5 +1,6 @@
 """Acknowledgements sent together: the intake's batch sends those of the tickets it opened,
-after its commit, over one mail connection instead of one task and one connection each.
+after its commit, over one mail connection and in two commits, instead of one task, one
+connection and two commits each.
 
 An acknowledgement that cannot be sent here goes to ``ticket_acknowledge_task``, which retries
 it as it would have from the start; the ticket's ``acknowledgement_pending`` and the outbox
@@ -12,7 +13,7 @@ import logging
 
 from django.core.mail import get_connection
 
-from .notifications import ticket_acknowledge
+from .notifications import tickets_acknowledge
 from .outbound import SEND_ERRORS
 from .tasks import ticket_acknowledge_task
 
@@ -40,17 +41,13 @@ class AcknowledgementBatch:
                 ticket_acknowledge_task.delay(ticket_id, language)
             return
         try:
-            for ticket_id, language in pending:
-                try:
-                    ticket_acknowledge(
-                        ticket_id=ticket_id, language=language, connection=connection
-                    )
-                except Exception:
-                    logger.warning(
-                        "acknowledgement of ticket %s failed; its task retries it",
-                        ticket_id,
-                        exc_info=True,
-                    )
-                    ticket_acknowledge_task.delay(ticket_id, language)
+            failed = tickets_acknowledge(requests=pending, connection=connection)
+        except Exception:
+            # The database, most likely: every one of them goes to its task, which is
+            # idempotent (one already sent is not sent again).
+            logger.warning("acknowledgements of a batch failed; their tasks retry", exc_info=True)
+            failed = pending
         finally:
             connection.close()
+        for ticket_id, language in failed:
+            ticket_acknowledge_task.delay(ticket_id, language)

@@ -4,6 +4,7 @@ and by when to expect a reply (SLA 2(b): "tell each customer, at intake, by when
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -129,56 +130,112 @@ def _acknowledgement_settled(ticket: Ticket) -> None:
         ticket.acknowledgement_pending = False
 
 
-def ticket_acknowledge(
-    *,
-    ticket_id: int,
-    language: str | None = None,
-    final_attempt: bool = False,
-    connection: BaseEmailBackend | None = None,
-) -> Message | None:
-    """Send the acknowledgement of a ticket, once.
-
-    Idempotent: when the acknowledgement was already sent, nothing happens (returns None).
-    Each attempt issues a fresh status-page link; a failed attempt revokes its link, leaves
-    the Message queued and raises for the task to retry. After the last attempt
-    (``final_attempt``) the Message is marked failed with the reason. ``connection``: an
-    open mail connection to reuse (``acknowledgements.py`` sends several over one).
-    """
-    language = _supported_language(language)
-    prepared = _acknowledgement_prepare(ticket_id, language)
-    if prepared is None:
-        return None
-    ticket, message, raw_token = prepared.ticket, prepared.message, prepared.raw_token
+def _nothing_to_send(prepared: _Prepared) -> bool:
+    """Settle an acknowledgement that is not to be sent (already sent, or an address that
+    bounces); True when that was the case."""
+    ticket, message = prepared.ticket, prepared.message
     if message.delivery_status == Message.DeliveryStatus.SENT:
         _acknowledgement_settled(ticket)
-        return None
-    if raw_token is None:  # the requester's address is marked undeliverable
+        return True
+    if prepared.raw_token is None:  # the requester's address is marked undeliverable
         error = ValueError(f"{ticket.requester.email} is marked undeliverable")
         message_delivery_failed(message=message, error=error, final=True)
         _acknowledgement_settled(ticket)
-        return message
+        return True
+    return False
 
+
+def _acknowledgement_send(
+    prepared: _Prepared, *, language: str, connection: BaseEmailBackend | None
+) -> None:
+    """Mail it, with this attempt's private link; raises ``SEND_ERRORS`` after revoking it."""
+    assert prepared.raw_token is not None  # noqa: S101 - _nothing_to_send ruled it out
     status_url = settings.SITE_URL.rstrip("/") + reverse(
-        "portal:ticket_status", kwargs={"token": raw_token}
+        "portal:ticket_status", kwargs={"token": prepared.raw_token}
     )
     email = outbound_email_build(
-        message=message,
-        body_text=_render_body(ticket, language=language, status_url=status_url),
+        message=prepared.message,
+        body_text=_render_body(prepared.ticket, language=language, status_url=status_url),
         automatic=True,
         with_attachments=False,  # an acknowledgement never carries files
     )
     email.connection = connection  # None: Django opens the configured one
     try:
         email.send()
-    except SEND_ERRORS as error:
+    except SEND_ERRORS:
         # The link was never delivered: make sure it can never be used.
-        ticket_access_token_revoke(raw_token=raw_token)
-        message_delivery_failed(message=message, error=error, final=final_attempt)
+        ticket_access_token_revoke(raw_token=prepared.raw_token)
+        raise
+
+
+def _acknowledgement_sent(prepared: _Prepared) -> None:
+    message_delivery_sent(message=prepared.message)
+    _acknowledgement_settled(prepared.ticket)
+    logger.info(
+        "acknowledgement sent ticket=%s message=%s", prepared.ticket.reference, prepared.message.pk
+    )
+
+
+def ticket_acknowledge(
+    *, ticket_id: int, language: str | None = None, final_attempt: bool = False
+) -> Message | None:
+    """Send the acknowledgement of a ticket, once.
+
+    Idempotent: when the acknowledgement was already sent, nothing happens (returns None).
+    Each attempt issues a fresh status-page link; a failed attempt revokes its link, leaves
+    the Message queued and raises for the task to retry. After the last attempt
+    (``final_attempt``) the Message is marked failed with the reason.
+    """
+    language = _supported_language(language)
+    prepared = _acknowledgement_prepare(ticket_id, language)
+    if prepared is None:
+        return None
+    if prepared.message.delivery_status == Message.DeliveryStatus.SENT:
+        _acknowledgement_settled(prepared.ticket)
+        return None
+    if _nothing_to_send(prepared):  # the address bounces: the Message is marked failed
+        return prepared.message
+    try:
+        _acknowledgement_send(prepared, language=language, connection=None)
+    except SEND_ERRORS as error:
+        message_delivery_failed(message=prepared.message, error=error, final=final_attempt)
         if final_attempt:
-            _acknowledgement_settled(ticket)
+            _acknowledgement_settled(prepared.ticket)
         raise
     with transaction.atomic():  # both facts in one commit
-        message_delivery_sent(message=message)
-        _acknowledgement_settled(ticket)
-    logger.info("acknowledgement sent ticket=%s message=%s", ticket.reference, message.pk)
-    return message
+        _acknowledgement_sent(prepared)
+    return prepared.message
+
+
+def tickets_acknowledge(
+    *, requests: Sequence[tuple[int, str | None]], connection: BaseEmailBackend
+) -> list[tuple[int, str | None]]:
+    """``ticket_acknowledge`` for several tickets over one open mail ``connection``.
+
+    The preparations share one commit, and so do the records of what was sent: two commits
+    for a batch instead of two per ticket. Returns the requests whose mail could not be sent
+    (their links revoked, their Messages still queued), for their tasks to retry.
+    """
+    with transaction.atomic():
+        prepared = [
+            (ticket_id, language, _acknowledgement_prepare(ticket_id, language))
+            for ticket_id, language in (
+                (ticket_id, _supported_language(language)) for ticket_id, language in requests
+            )
+        ]
+    failed: list[tuple[int, str | None]] = []
+    sent: list[_Prepared] = []
+    for ticket_id, language, item in prepared:
+        if item is None or _nothing_to_send(item):
+            continue
+        try:
+            _acknowledgement_send(item, language=language, connection=connection)
+        except SEND_ERRORS as error:
+            message_delivery_failed(message=item.message, error=error, final=False)
+            failed.append((ticket_id, language))
+        else:
+            sent.append(item)
+    with transaction.atomic():
+        for item in sent:
+            _acknowledgement_sent(item)
+    return failed

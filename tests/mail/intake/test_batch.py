@@ -3,11 +3,13 @@ poison mail never batched twice."""
 
 from __future__ import annotations
 
+import smtplib
 import threading
 import time
 
 import pytest
 from django.core import mail as django_mail
+from django.core.mail.backends import locmem
 
 from helpdesk.mail import batch
 from helpdesk.mail.batch import mail_process_batch
@@ -15,7 +17,7 @@ from helpdesk.mail.enqueue import ProcessingBatcher
 from helpdesk.mail.models import InboundMail
 from helpdesk.mail.services import mail_store
 from helpdesk.tickets import acknowledgements
-from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models import Message, Ticket, TicketAccessToken
 from tests.mail.intake.conftest import japanese_mail
 
 
@@ -61,45 +63,19 @@ def test_an_acknowledgement_the_batch_cannot_send_goes_to_its_task(monkeypatch):
         acknowledgements.ticket_acknowledge_task, "delay", lambda pk, language: queued.append(pk)
     )
 
-    def mail_server_down(**_options):
-        raise ConnectionRefusedError("mail server down")
+    def mail_server_drops(self, messages):
+        raise smtplib.SMTPServerDisconnected("mail server went away")
 
-    monkeypatch.setattr(acknowledgements, "ticket_acknowledge", mail_server_down)
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", mail_server_drops)
     pks = stored(2)
     mail_process_batch(inbound_pks=pks)
     assert sorted(queued) == sorted(Ticket.objects.values_list("pk", flat=True))
     assert Ticket.objects.filter(acknowledgement_pending=True).count() == 2
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_mail_that_fails_in_a_batch_is_rolled_back_alone(monkeypatch):
-    pks = stored(3)
-    failing = pks[1]
-    process_one = batch.mail_process_locked
-
-    def breaks_on_one(inbound: InboundMail, **options):
-        # Its writes happen, then the savepoint undoes them.
-        result = process_one(inbound, **options)
-        if inbound.pk == failing:
-            raise RuntimeError("a bug this mail meets")
-        return result
-
-    monkeypatch.setattr(batch, "mail_process_locked", breaks_on_one)
-    result = mail_process_batch(inbound_pks=pks)
-
-    assert result.alone == [failing]
-    assert sorted(result.processed) == sorted([pks[0], pks[2]])
-    assert Ticket.objects.count() == 2
-    left = InboundMail.objects.get(pk=failing)
-    assert left.status == "received"
-    assert left.ticket is None
-    assert left.attempts == 1
-    assert "a bug this mail meets" in left.reason
-    # Only the two tickets that exist were acknowledged; the rolled-back one owes nothing.
-    assert sorted(sent.to[0] for sent in django_mail.outbox) == [
-        "customer0@customer.example.jp",
-        "customer2@customer.example.jp",
-    ]
+    # Queued for the retry, and the links in the mails that never left can never be used.
+    assert set(
+        Message.objects.filter(is_automatic=True).values_list("delivery_status", flat=True)
+    ) == {"queued"}
+    assert not TicketAccessToken.objects.filter(revoked_at__isnull=True).exists()
 
 
 @pytest.mark.django_db(transaction=True)
