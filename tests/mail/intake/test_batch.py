@@ -79,6 +79,37 @@ def test_an_acknowledgement_the_batch_cannot_send_goes_to_its_task(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_mail_that_fails_in_a_batch_is_rolled_back_alone(monkeypatch):
+    pks = stored(3)
+    failing = pks[1]
+    process_one = batch.mail_process_locked
+
+    def breaks_on_one(inbound: InboundMail, **options):
+        # Its writes happen, then the savepoint undoes them.
+        result = process_one(inbound, **options)
+        if inbound.pk == failing:
+            raise RuntimeError("a bug this mail meets")
+        return result
+
+    monkeypatch.setattr(batch, "mail_process_locked", breaks_on_one)
+    result = mail_process_batch(inbound_pks=pks)
+
+    assert result.alone == [failing]
+    assert sorted(result.processed) == sorted([pks[0], pks[2]])
+    assert Ticket.objects.count() == 2
+    left = InboundMail.objects.get(pk=failing)
+    assert left.status == "received"
+    assert left.ticket is None
+    assert left.attempts == 1
+    assert "a bug this mail meets" in left.reason
+    # Only the two tickets that exist were acknowledged; the rolled-back one owes nothing.
+    assert sorted(sent.to[0] for sent in django_mail.outbox) == [
+        "customer0@customer.example.jp",
+        "customer2@customer.example.jp",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_mail_tried_before_is_not_batched_but_processed_alone():
     """A poison mail that killed its batch comes back tried once: it must not take the next
     batch down with it, so it goes to the one-mail task, untouched here."""
