@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "helpdesk.core",
     "sla",
     "helpdesk.tickets",
+    "helpdesk.remote",
     "helpdesk.portal",
     "helpdesk.mail",
     "helpdesk.api",
@@ -299,8 +300,12 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["worker"],
     },
     "sla-sweep": {
-        "task": "helpdesk.tickets.tasks.tickets_sla_sweep_task",
-        "schedule": 60.0,
+        "task": "helpdesk.tickets.tasks.escalation_sweep_task",
+        "schedule": env.float("ESCALATION_SWEEP_SECONDS", default=60.0),
+    },
+    "remote-consent-upkeep": {
+        "task": "helpdesk.remote.tasks.consent_upkeep_task",
+        "schedule": env.float("CONSENT_UPKEEP_SECONDS", default=60.0),
     },
     "outbox-requeue": {
         "task": "helpdesk.tickets.tasks.outbox_requeue_task",

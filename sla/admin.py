@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 
 from .models import (
     ClosureDay,
     EnvironmentRequirements,
+    EscalationRecipient,
+    EscalationRule,
     MaintenanceWindow,
     NoticeDelivery,
     Outage,
@@ -33,8 +36,42 @@ class ClosureDayAdmin(admin.ModelAdmin):
             closure_day_remove(date=date)
 
 
+class EscalationRuleForm(forms.ModelForm):
+    """Recipients as check boxes; the model's ``clean`` checks rising percentages and that
+    each level tells someone."""
+
+    warning_recipients = forms.MultipleChoiceField(
+        choices=EscalationRecipient.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    breach_recipients = forms.MultipleChoiceField(
+        choices=EscalationRecipient.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    overdue_recipients = forms.MultipleChoiceField(
+        choices=EscalationRecipient.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = EscalationRule
+        fields = [
+            "warning_percent",
+            "breach_percent",
+            "overdue_percent",
+            "warning_recipients",
+            "breach_recipients",
+            "overdue_recipients",
+        ]
+
+
+class EscalationRuleInline(admin.StackedInline):
+    model = EscalationRule
+    form = EscalationRuleForm
+    extra = 0
+    max_num = 1
+
+
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
+    inlines = [EscalationRuleInline]
     list_display = (
         "priority",
         "category",
@@ -52,6 +89,10 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        transaction.on_commit(sla_policies_changed)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
         transaction.on_commit(sla_policies_changed)
 
     def delete_model(self, request, obj):

@@ -1,7 +1,13 @@
 """The operator's own closures, on top of the law's holidays and the bank closing days."""
 
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # the stubs' helper types exist only where the dev tools are installed
+    from django_stubs_ext import StrOrPromise
 
 
 class ClosureDay(models.Model):
@@ -253,3 +259,81 @@ class NoticeDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject}:{self.subject_pk}:{self.stage} -> {self.email}"
+
+
+class EscalationRecipient(models.TextChoices):
+    """Who hears of an escalation level. The assignee falls back to the supervisors while a
+    ticket has nobody assigned."""
+
+    ASSIGNEE = "assignee", _("assignee")
+    SUPERVISORS = "supervisors", _("supervisors")
+    ADMINS = "admins", _("admins")
+
+
+def default_warning_recipients() -> list[str]:
+    return [EscalationRecipient.ASSIGNEE]
+
+
+def default_breach_recipients() -> list[str]:
+    return [EscalationRecipient.SUPERVISORS]
+
+
+def default_overdue_recipients() -> list[str]:
+    return [EscalationRecipient.ADMINS]
+
+
+class EscalationRule(models.Model):
+    """A policy's escalation levels: at what share of each target they fire and who is told.
+
+    Without a rule a policy escalates at its warning percentage, 100 % and 150 %, telling the
+    assignee, the supervisors and the admins (``sla.escalation.DEFAULT_PLAN``)."""
+
+    policy = models.OneToOneField(
+        SlaPolicy,
+        verbose_name=_("SLA policy"),
+        on_delete=models.CASCADE,
+        related_name="escalation_rule",
+    )
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warning at (percent)"), default=DEFAULT_WARNING_PERCENT
+    )
+    breach_percent = models.PositiveSmallIntegerField(_("breach at (percent)"), default=100)
+    overdue_percent = models.PositiveSmallIntegerField(_("overdue at (percent)"), default=150)
+    warning_recipients = models.JSONField(_("told at warning"), default=default_warning_recipients)
+    breach_recipients = models.JSONField(_("told at breach"), default=default_breach_recipients)
+    overdue_recipients = models.JSONField(
+        _("told when overdue"), default=default_overdue_recipients
+    )
+
+    class Meta:
+        verbose_name = _("escalation rule")
+        verbose_name_plural = _("escalation rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    warning_percent__gt=0,
+                    breach_percent__gt=models.F("warning_percent"),
+                    overdue_percent__gt=models.F("breach_percent"),
+                ),
+                name="escalation_rule_percentages_rising",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.policy)
+
+    def clean(self) -> None:
+        errors: dict[str, StrOrPromise] = {}
+        if not 0 < self.warning_percent < self.breach_percent < self.overdue_percent:
+            errors["overdue_percent"] = _(
+                "The percentages must rise: warning below breach below overdue, all above 0."
+            )
+        allowed = set(EscalationRecipient.values)
+        for field in ("warning_recipients", "breach_recipients", "overdue_recipients"):
+            value = getattr(self, field)
+            if not isinstance(value, list) or not value:
+                errors[field] = _("Choose at least one recipient.")
+            elif not set(value) <= allowed:
+                errors[field] = _("Unknown recipient.")
+        if errors:
+            raise ValidationError(errors)

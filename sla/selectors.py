@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from .caching import ProcessCache
-from .models import DEFAULT_POLICY_MINUTES, DEFAULT_WARNING_PERCENT, Priority, SlaPolicy
+from .escalation import DEFAULT_PLAN, EscalationPlan
+from .models import (
+    DEFAULT_POLICY_MINUTES,
+    DEFAULT_WARNING_PERCENT,
+    EscalationRule,
+    Priority,
+    SlaPolicy,
+)
 
 
 @dataclass(frozen=True)
@@ -18,24 +25,47 @@ class Targets:
     next_response: int
     resolution: int
     warning_percent: int
+    escalation: EscalationPlan = field(default=DEFAULT_PLAN)
 
     def warning_threshold(self, target: int) -> int:
         # Whole seconds, rounded up: a warning never fires before the stated percentage.
         return -(-target * self.warning_percent // 100)
 
 
+def escalation_plan_for(policy: SlaPolicy, rule: EscalationRule | None) -> EscalationPlan:
+    """The policy's escalation rule as a plan; without one, the defaults at the policy's own
+    warning percentage."""
+    if rule is None:
+        return EscalationPlan(warning_percent=policy.warning_percent)
+    return EscalationPlan(
+        warning_percent=rule.warning_percent,
+        breach_percent=rule.breach_percent,
+        overdue_percent=rule.overdue_percent,
+        recipients={
+            "warning": tuple(rule.warning_recipients),
+            "breach": tuple(rule.breach_recipients),
+            "overdue": tuple(rule.overdue_recipients),
+        },
+    )
+
+
 def _targets(policy: SlaPolicy) -> Targets:
+    rule = getattr(policy, "escalation_rule", None)
+    plan = escalation_plan_for(policy, rule)
     return Targets(
         policy.first_response_minutes * 60,
         policy.next_response_minutes * 60,
         policy.resolution_minutes * 60,
-        policy.warning_percent,
+        # The rule's warning is the one the SLA state follows too, so the two never disagree.
+        plan.warning_percent,
+        plan,
     )
 
 
 def _load_policies() -> dict[tuple[str, str], Targets]:
     return {
-        (policy.priority, policy.category): _targets(policy) for policy in SlaPolicy.objects.all()
+        (policy.priority, policy.category): _targets(policy)
+        for policy in SlaPolicy.objects.select_related("escalation_rule")
     }
 
 

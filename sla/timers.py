@@ -17,6 +17,7 @@ import datetime
 from dataclasses import dataclass
 
 from .clock import BusinessClock
+from .escalation import Schedule, escalation_schedule
 from .selectors import Targets
 
 RESOLUTION, FIRST_RESPONSE, NEXT_RESPONSE = "resolution", "first_response", "next_response"
@@ -80,7 +81,6 @@ def timers_refresh(
     )
 
     state = ticket.SlaState.OK
-    upcoming: list[datetime.datetime] = []
     for timer in timers:
         consumed = now_position - timer.start_position - timer.paused - current_pause
         warning_at = targets.warning_threshold(timer.target)
@@ -88,16 +88,46 @@ def timers_refresh(
             state = ticket.SlaState.BREACHED
         elif consumed >= warning_at and state != ticket.SlaState.BREACHED:
             state = ticket.SlaState.WARNING
-        if ticket.sla_paused_since is not None:
-            continue  # nothing will happen until the customer writes back
-        base = timer.start_position + timer.paused
-        if consumed < warning_at:
-            upcoming.append(clock.instant_at_position(base + warning_at))
-        if consumed <= timer.target:
-            # One business second past the target is the first instant that is late.
-            upcoming.append(clock.instant_at_position(base + timer.target + 1))
     ticket.sla_state = state
-    ticket.next_escalation_at = min(upcoming) if upcoming else None
+    schedule = ticket_escalation_schedule(
+        ticket, clock=clock, targets=targets, now=now, timers=timers
+    )
+    # A level already reached may not have fired yet (a priority change, a closure removed, a
+    # missed sweep): the sweep looks at the ticket when the desk is next open and fires each
+    # level once; it then moves ``next_escalation_at`` on to ``schedule.next_at``.
+    ticket.next_escalation_at = clock.next_open(now) if schedule.reached else schedule.next_at
+
+
+def ticket_escalation_schedule(
+    ticket,
+    *,
+    clock: BusinessClock,
+    targets: Targets,
+    now: datetime.datetime,
+    timers: list[RunningTimer] | None = None,
+) -> Schedule:
+    """The escalation levels of the ticket's running timers reached by ``now``, and when the
+    next falls due (see ``sla.escalation``)."""
+    now_position = clock.position(now)
+    current_pause = 0
+    if ticket.sla_paused_since is not None:
+        current_pause = max(0, now_position - clock.position(ticket.sla_paused_since))
+    if timers is None:
+        timers = _running_timers(ticket, clock, targets)
+    started_at = {
+        "first_response": ticket.received_at,
+        "resolution": ticket.received_at,
+        "next_response": ticket.next_response_started_at,
+    }
+    return escalation_schedule(
+        timers=timers,
+        started_at=started_at,
+        clock=clock,
+        plan=targets.escalation,
+        now_position=now_position,
+        current_pause=current_pause,
+        paused=ticket.sla_paused_since is not None,
+    )
 
 
 def first_response_on_time(ticket, *, clock: BusinessClock) -> bool | None:

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 
-from . import schema, tickets  # noqa: F401 - schema registers its extensions
+from . import remote, schema, tickets  # noqa: F401 - schema registers its extensions
 from .apis import MailIntakeApi
 from .staff_auth import IsDeskAgent, StaffTokenAuthentication
 
@@ -24,6 +24,31 @@ urlpatterns = [
         name="ticket-messages",
     ),
     path("v1/tickets/<int:pk>/events/", tickets.TicketEventsApi.as_view(), name="ticket-events"),
+    path(
+        "v1/tickets/<int:pk>/remote-support/",
+        remote.RemoteRequestsApi.as_view(),
+        name="ticket-remote-support",
+    ),
+    path(
+        "v1/tickets/<int:pk>/remote-support/<int:request_id>/session/start/",
+        remote.RemoteSessionStartApi.as_view(),
+        name="remote-session-start",
+    ),
+    path(
+        "v1/tickets/<int:pk>/remote-support/<int:request_id>/session/end/",
+        remote.RemoteSessionEndApi.as_view(),
+        name="remote-session-end",
+    ),
+    path(
+        "v1/tickets/<int:pk>/remote-support/audit/",
+        remote.RemoteAuditApi.as_view(),
+        name="remote-audit",
+    ),
+    path(
+        "v1/tickets/<int:pk>/remote-support/audit.csv",
+        remote.RemoteAuditCsvApi.as_view(),
+        name="remote-audit-csv",
+    ),
     path(
         "v1/schema/",
         SpectacularAPIView.as_view(api_version="1", **_STAFF_ONLY),

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from .views import desk, mail, tickets
+from .views import desk, mail, notifications, remote, tickets
 
 app_name = "console"
 
@@ -66,6 +66,22 @@ urlpatterns = [
     path("canned/new/", desk.canned_edit, name="canned_new"),
     path("canned/<int:pk>/", desk.canned_edit, name="canned_edit"),
     path("canned/<int:pk>/delete/", desk.canned_delete, name="canned_delete"),
+    path("tickets/<int:pk>/remote/", remote.remote_panel, name="ticket_remote_panel"),
+    path("tickets/<int:pk>/remote/request/", remote.remote_request_create, name="remote_request"),
+    path(
+        "tickets/<int:pk>/remote/<int:request_id>/start/",
+        remote.remote_session_start_view,
+        name="remote_session_start",
+    ),
+    path(
+        "tickets/<int:pk>/remote/<int:request_id>/end/",
+        remote.remote_session_end_view,
+        name="remote_session_end",
+    ),
+    path("tickets/<int:pk>/remote/audit/", remote.remote_audit, name="remote_audit"),
+    path("tickets/<int:pk>/remote/audit.csv", remote.remote_audit_csv, name="remote_audit_csv"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notifications_mark_read, name="notifications_read"),
 ]
 
 # Sign-in and password reset are open to everyone by nature; the permission matrix test

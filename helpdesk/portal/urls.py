@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import service_views, views
+from . import remote_views, service_views, views
 
 
 class AccessTokenConverter:
@@ -32,5 +32,16 @@ urlpatterns = [
         "t/<access_token:token>/attachments/<int:attachment_id>/",
         views.ticket_attachment_download,
         name="ticket_attachment",
+    ),
+    path("remote/<access_token:token>/", remote_views.remote_consent, name="remote_consent"),
+    path(
+        "t/<access_token:token>/remote/<int:request_id>/decide/",
+        remote_views.ticket_remote_decide,
+        name="ticket_remote_decide",
+    ),
+    path(
+        "t/<access_token:token>/remote/<int:request_id>/revoke/",
+        remote_views.ticket_remote_revoke,
+        name="ticket_remote_revoke",
     ),
 ]

@@ -18,7 +18,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from .downloads import attachment_download_response
-from .models import Attachment, Contact, Message, Organization, Ticket
+from .models import (
+    Attachment,
+    Contact,
+    Escalation,
+    Message,
+    Organization,
+    StaffProfile,
+    Ticket,
+)
 from .selectors import attachment_get
 
 if TYPE_CHECKING:  # the stubs' helper types exist only where the dev tools are installed
@@ -158,3 +166,24 @@ class AttachmentAdmin(admin.ModelAdmin):
         if attachment is None:
             raise Http404
         return attachment_download_response(attachment)
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    """The language a staff member's notification digests are written in."""
+
+    list_display = ("user", "language")
+    list_select_related = ("user",)
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    """Read only: escalations are fired by the sweep, never entered by hand."""
+
+    list_display = ("ticket", "timer", "level", "fired_at")
+    list_filter = ("level", "timer")
+    list_select_related = ("ticket",)
+    readonly_fields = ("ticket", "timer", "level", "timer_started_at", "fired_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,5 +1,12 @@
-"""Keeping tickets' SLA state current: one ticket as its facts change, and every open ticket as
-time passes and the calendar changes."""
+"""Keeping open tickets' SLA state current as the calendar changes.
+
+After a closure day is added or removed every active ticket's deadlines move. This runs over
+them in primary-key order, in batches: each batch is read without locks, computed in Python
+(the clock is microseconds a call), and the tickets whose values moved are written by short
+statements (``bulk_write``) that skip any ticket a service changed in between. So no row is
+locked for longer than one such statement, and a run stopped at any point (a time limit, a
+killed worker) resumes from the last primary key it finished: see ``RecomputeProgress``.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +14,36 @@ import datetime
 import time
 from dataclasses import dataclass
 
-from django.db import connection, transaction
 from django.utils import timezone
 
 from sla.calendars import business_clock
 from sla.selectors import sla_targets_for
-from sla.timers import timers_refresh
+from sla.timers import ticket_escalation_schedule, timers_refresh
 
-from .models import Ticket, TicketEvent
+from .bulk_write import tickets_sla_write
+from .models import INACTIVE_STATUSES, SLA_FIELDS, Escalation, Ticket
 
-# The columns ``ticket_sla_refresh`` writes: what a bulk update of refreshed tickets saves.
-SLA_FIELDS = [
-    "first_response_due",
-    "next_response_due",
-    "resolution_due",
-    "business_seconds_consumed",
-    "sla_state",
-    "next_escalation_at",
-]
 
-# What the SLA timers read and write: loading only these keeps a batch of 500 light (a ticket
-# row also carries its subject and search document).
-TIMER_FIELDS = [
-    "pk",
+def now_in_seconds() -> datetime.datetime:
+    """Now, in whole seconds: the business clock counts seconds."""
+    return timezone.now().replace(microsecond=0)
+
+
+def ticket_sla_refresh(
+    ticket: Ticket | TicketFacts, *, now: datetime.datetime | None = None
+) -> None:
+    """Recompute the ticket's deadlines and SLA state in place (the caller saves)."""
+    timers_refresh(
+        ticket,
+        clock=business_clock(),
+        targets=sla_targets_for(priority=ticket.priority, category=ticket.category),
+        now=now or now_in_seconds(),
+    )
+
+
+# What ``timers_refresh`` reads; loading only these keeps a batch cheap to build.
+FACT_FIELDS = (
+    "id",
     "status",
     "priority",
     "category",
@@ -40,125 +54,134 @@ TIMER_FIELDS = [
     "resolved_at",
     "sla_paused_since",
     "paused_business_seconds",
+    "updated_at",
     *SLA_FIELDS,
-]
+)
 
 
-def now_in_seconds() -> datetime.datetime:
-    """Now, in whole seconds: the business clock counts seconds."""
-    return timezone.now().replace(microsecond=0)
+# What a calendar change can move. ``business_seconds_consumed`` is left out: it grows with
+# every passing business second and is a snapshot anyway, refreshed whenever the ticket is.
+MOVABLE_FIELDS = [name for name in SLA_FIELDS if name != "business_seconds_consumed"]
 
 
-def ticket_sla_refresh(ticket: Ticket, *, now: datetime.datetime | None = None) -> None:
-    """Recompute the ticket's deadlines and SLA state in place (the caller saves)."""
-    timers_refresh(
-        ticket,
-        clock=business_clock(),
-        targets=sla_targets_for(priority=ticket.priority, category=ticket.category),
-        now=now or now_in_seconds(),
-    )
+def _sla_values(ticket: Ticket | TicketFacts) -> tuple:
+    return tuple(getattr(ticket, name) for name in MOVABLE_FIELDS)
+
+
+class TicketFacts:
+    """A ticket's SLA facts and fields as plain attributes, for ``timers_refresh``: building
+    one from a row costs a third of a model instance, which counts at 200,000 tickets."""
+
+    __slots__ = ("pk", *FACT_FIELDS[1:])
+    SlaState = Ticket.SlaState
+
+    # The slots, typed as the model fields they are read from (one per name in FACT_FIELDS).
+    pk: int
+    status: str
+    priority: str
+    category: str
+    received_at: datetime.datetime
+    first_responded_at: datetime.datetime | None
+    next_response_started_at: datetime.datetime | None
+    next_response_pause_offset: int
+    resolved_at: datetime.datetime | None
+    sla_paused_since: datetime.datetime | None
+    paused_business_seconds: int
+    updated_at: datetime.datetime
+    first_response_due: datetime.datetime | None
+    next_response_due: datetime.datetime | None
+    resolution_due: datetime.datetime | None
+    business_seconds_consumed: int
+    sla_state: str
+    next_escalation_at: datetime.datetime | None
+
+    def __init__(self, row: tuple) -> None:
+        self.pk = row[0]
+        for name, value in zip(FACT_FIELDS[1:], row[1:], strict=True):
+            setattr(self, name, value)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in INACTIVE_STATUSES
+
+
+# Rows an UPDATE writes at once: about 10–25 ms a statement on a busy machine, so no ticket's
+# row lock lasts longer than the 50 ms a staff change may wait.
+WRITE_CHUNK = 100
 
 
 @dataclass(frozen=True)
 class RecomputeProgress:
-    refreshed: int
-    resume_after_pk: int | None  # None: every active ticket is done
+    refreshed: int  # tickets looked at
+    last_pk: int  # continue with the tickets after this one
+    done: bool
+    written: int = 0  # tickets whose values moved
 
 
-def _sla_fields_save(tickets: list[Ticket]) -> None:
-    """Write the SLA fields of many tickets in one statement. On PostgreSQL an UPDATE from a
-    VALUES list: Django's bulk_update builds a CASE per field and row. Measured on a 200,000
-    ticket desk, a batch of 500 (lock, load, refresh, save) took 1.1 s with full rows and
-    bulk_update, 0.16 s with the timer fields and this UPDATE."""
-    if connection.vendor != "postgresql":
-        Ticket.objects.bulk_update(tickets, SLA_FIELDS)
+def _skip_levels_already_fired(batch: list[TicketFacts], now: datetime.datetime) -> None:
+    """``timers_refresh`` marks a ticket with escalation levels already reached as due at the
+    next opening, since it cannot know whether they fired. Here one query tells, so a long
+    breached ticket whose levels all fired keeps its real next instant: it is neither
+    rewritten nor swept again after every closure change."""
+    clock = business_clock()
+    marked = [ticket for ticket in batch if ticket.next_escalation_at == clock.next_open(now)]
+    if not marked:
         return
-    table = Ticket._meta.db_table
-    rows = ", ".join(
-        ["(%s, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s, %s, %s::timestamptz)"]
-        * len(tickets)
-    )
-    params: list = []
-    for ticket in tickets:
-        params += [
-            ticket.pk,
-            ticket.first_response_due,
-            ticket.next_response_due,
-            ticket.resolution_due,
-            ticket.business_seconds_consumed,
-            ticket.sla_state,
-            ticket.next_escalation_at,
-        ]
-    # The table name comes from the model; every value is a query parameter.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS t SET first_response_due = v.frd, next_response_due = v.nrd, "  # noqa: S608
-            "resolution_due = v.rd, business_seconds_consumed = v.bsc, sla_state = v.state, "
-            "next_escalation_at = v.nea "
-            f"FROM (VALUES {rows}) AS v(id, frd, nrd, rd, bsc, state, nea) WHERE t.id = v.id",
-            params,
+    fired = set(
+        Escalation.objects.filter(ticket_id__in=[ticket.pk for ticket in marked]).values_list(
+            "ticket_id", "timer", "level", "timer_started_at"
         )
+    )
+    for ticket in marked:
+        targets = sla_targets_for(priority=ticket.priority, category=ticket.category)
+        schedule = ticket_escalation_schedule(ticket, clock=clock, targets=targets, now=now)
+        if schedule.reached and all((ticket.pk, *c.key) in fired for c in schedule.reached):
+            ticket.next_escalation_at = schedule.next_at
 
 
 def tickets_sla_recompute(
-    *, batch_size: int = 500, after_pk: int = 0, time_budget: float | None = None
+    *,
+    after_pk: int = 0,
+    before_pk: int | None = None,
+    batch_size: int = 2000,
+    time_budget: float | None = None,
 ) -> RecomputeProgress:
-    """Refresh every active ticket's deadlines, e.g. after a closure day was added or removed.
+    """Refresh every active ticket's deadlines after primary key ``after_pk`` (and before
+    ``before_pk``, so several workers can share a desk by ranges).
 
-    Works in batches by primary key, each in its own short transaction with the rows locked,
-    so a large desk never holds one long lock. With ``time_budget`` (seconds) it stops after
-    the batch that spends it and says where to resume: a worker task has a time limit, and a
-    desk with 200,000 open tickets takes longer than that.
-    """
-    active = [status for status in Ticket.Status.values if status not in ("resolved", "closed")]
+    Stops early, not done, once ``time_budget`` seconds have passed, so a task can hand the
+    rest to its next run well inside its time limit."""
     started = time.monotonic()
     last_pk = after_pk
-    refreshed = 0
+    refreshed = written = 0
     while True:
-        with transaction.atomic():
-            batch = list(
-                Ticket.objects.select_for_update(skip_locked=False)
-                .only(*TIMER_FIELDS)
-                .filter(status__in=active, pk__gt=last_pk)
-                .order_by("pk")[:batch_size]
+        active = Ticket.objects.exclude(status__in=INACTIVE_STATUSES).filter(pk__gt=last_pk)
+        if before_pk is not None:
+            active = active.filter(pk__lt=before_pk)
+        batch = [
+            TicketFacts(row) for row in active.order_by("pk").values_list(*FACT_FIELDS)[:batch_size]
+        ]
+        if not batch:
+            return RecomputeProgress(refreshed, last_pk, True, written)
+        now = now_in_seconds()
+        before = [_sla_values(ticket) for ticket in batch]
+        for ticket in batch:
+            ticket_sla_refresh(ticket, now=now)
+        _skip_levels_already_fired(batch, now)
+        changed = [
+            ticket
+            for ticket, values in zip(batch, before, strict=True)
+            if _sla_values(ticket) != values
+        ]
+        # Only rows whose values move are written: every written row is a new row version with
+        # new entries in each of the ticket's indexes (the search index among them).
+        # Short statements: a row stays locked until its statement ends.
+        for start in range(0, len(changed), WRITE_CHUNK):
+            chunk = changed[start : start + WRITE_CHUNK]
+            written += tickets_sla_write(
+                chunk, unchanged_since=[ticket.updated_at for ticket in chunk]
             )
-            if not batch:
-                return RecomputeProgress(refreshed, None)
-            now = now_in_seconds()
-            for ticket in batch:
-                ticket_sla_refresh(ticket, now=now)
-            _sla_fields_save(batch)
         refreshed += len(batch)
         last_pk = batch[-1].pk
-        if time_budget is not None and time.monotonic() - started >= time_budget:
-            return RecomputeProgress(refreshed, last_pk)
-
-
-def tickets_sla_sweep(*, now: datetime.datetime | None = None, batch_size: int = 200) -> int:
-    """Bring due tickets' SLA state up to date (warning, breach). Reads the indexed
-    ``next_escalation_at``; skips rows another sweeper holds."""
-    now = now or now_in_seconds()
-    with transaction.atomic():
-        due = list(
-            Ticket.objects.select_for_update(skip_locked=True)
-            .filter(next_escalation_at__lte=now)
-            .order_by("next_escalation_at")[:batch_size]
-        )
-        escalations = []
-        for ticket in due:
-            before = ticket.sla_state
-            ticket_sla_refresh(ticket, now=now)
-            if ticket.sla_state != before and ticket.sla_state != Ticket.SlaState.OK:
-                # Reaching warning or breach is an escalation: staff see it on the ticket.
-                escalations.append(
-                    TicketEvent(
-                        ticket=ticket,
-                        kind=TicketEvent.Kind.ESCALATION,
-                        old_value=before,
-                        new_value=ticket.sla_state,
-                        created_at=now,
-                    )
-                )
-        Ticket.objects.bulk_update(due, SLA_FIELDS)
-        TicketEvent.objects.bulk_create(escalations)
-    return len(due)
+        if time_budget is not None and time.monotonic() - started > time_budget:
+            return RecomputeProgress(refreshed, last_pk, False, written)

@@ -69,6 +69,15 @@ class ReferenceCounter(models.Model):
 # The sort key of a ticket without a running deadline: after every real one.
 NO_DEADLINE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
 INACTIVE_STATUSES = ("resolved", "closed")
+# The columns the SLA timers write (sla/timers.py): what a bulk write of refreshed tickets saves.
+SLA_FIELDS = [
+    "first_response_due",
+    "next_response_due",
+    "resolution_due",
+    "business_seconds_consumed",
+    "sla_state",
+    "next_escalation_at",
+]
 
 
 def next_deadline_expression() -> models.Case:
@@ -410,3 +419,121 @@ class CannedResponse(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Escalations and staff notifications (issue 10) ---------------------------------------
+
+
+class Escalation(models.Model):
+    """One level of one SLA timer that fired on a ticket. The unique constraint makes each
+    fire once, however often a sweep is retried or run at the same time as another."""
+
+    class Timer(models.TextChoices):
+        FIRST_RESPONSE = "first_response", _("first response")
+        NEXT_RESPONSE = "next_response", _("next response")
+        RESOLUTION = "resolution", _("resolution")
+
+    class Level(models.TextChoices):
+        WARNING = "warning", _("warning")
+        BREACH = "breach", _("breach")
+        OVERDUE = "overdue", _("overdue")
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    timer = models.CharField(_("timer"), max_length=20, choices=Timer.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    # The next-response timer restarts with every customer message: each round fires anew.
+    timer_started_at = models.DateTimeField(_("timer started at"))
+    fired_at = models.DateTimeField(_("fired at"))
+
+    class Meta:
+        ordering = ["fired_at", "id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "timer", "level", "timer_started_at"],
+                name="escalation_fires_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.timer}:{self.level}"
+
+
+class StaffProfile(models.Model):
+    """A staff member's preferences: the language of the mail the desk sends them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="ja"
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.language}"
+
+
+class StaffNotification(models.Model):
+    """Something a staff member should know: shown in the console (unread until opened) and
+    sent by mail in a digest, one mail per recipient per sweep."""
+
+    class Kind(models.TextChoices):
+        ESCALATION = "escalation", _("escalation")
+        CONSENT_GRANTED = "consent_granted", _("remote support consent granted")
+        CONSENT_DECLINED = "consent_declined", _("remote support consent declined")
+        CONSENT_REVOKED = "consent_revoked", _("remote support consent revoked")
+        CONSENT_EXPIRED = "consent_expired", _("remote support request expired")
+        CONSENT_UNANSWERED = "consent_unanswered", _("remote support request unanswered")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="staff_notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff_notifications",
+    )
+    # Codes (timer, level), rendered in the reader's language when shown or mailed.
+    timer = models.CharField(_("timer"), max_length=20, blank=True)
+    level = models.CharField(_("level"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("mailed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("staff notification")
+        verbose_name_plural = _("staff notifications")
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="notification_unmailed_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}:{self.kind}:{self.ticket_id}"

@@ -13,11 +13,13 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from .deadlines import tickets_sla_recompute, tickets_sla_sweep
+from .deadlines import tickets_sla_recompute
+from .escalations import escalation_sweep
 from .notices import notice_send, notices_plan
 from .notifications import ticket_acknowledge
 from .outbound import SEND_ERRORS, message_send
 from .outbox import outbox_overdue
+from .staff_notifications import staff_digest_send
 
 # Every task that mails a customer retries the same way: on delivery errors, with backoff, at
 # most SEND_MAX_RETRIES times; the last attempt marks the Message failed.
@@ -31,9 +33,6 @@ SEND_TASK_OPTIONS: dict[str, Any] = {
     "acks_late": True,
     "ignore_result": True,
 }
-
-# A bounded number of sweep batches per run; the next run picks up whatever is left.
-SWEEP_MAX_BATCHES = 50
 
 
 @shared_task(**SEND_TASK_OPTIONS)
@@ -64,26 +63,33 @@ def outbox_requeue_task() -> None:
         message_send_task.delay(message_pk)
 
 
-# A slice of the recompute per task run, well inside the task's soft time limit (60 s): a desk
-# with 200,000 open tickets needs minutes, and a task killed at its limit would start over.
-RECOMPUTE_SLICE_SECONDS = 20
+@shared_task(ignore_result=True, acks_late=True)
+def escalation_sweep_task() -> None:
+    """Every minute: fire the escalation levels that have come due, then one digest mail per
+    person told (not one per ticket)."""
+    result = escalation_sweep()
+    for user_id in sorted(result.recipient_ids):
+        staff_digest_task.delay(user_id)
 
 
-@shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(**SEND_TASK_OPTIONS)
+def staff_digest_task(self, user_id: int) -> None:
+    """Mail a staff member their new notifications in one message."""
+    staff_digest_send(user_id=user_id)
+
+
+# A part of the recompute per task run, well inside the task's soft time limit (60 s): a desk
+# with 200,000 open tickets needs longer, and a task killed at its limit would start over.
+RECOMPUTE_SLICE_SECONDS = 30.0
+
+
+@shared_task(ignore_result=True, acks_late=True)
 def tickets_sla_recompute_task(after_pk: int = 0) -> None:
-    """After a closure day changed: move every open ticket's deadlines, a slice at a time,
-    each slice enqueueing the next from where it stopped."""
+    """After a closure day changed: move open tickets' deadlines, resuming after ``after_pk``
+    (a redelivered task redoes at most its own part; the work is idempotent)."""
     progress = tickets_sla_recompute(after_pk=after_pk, time_budget=RECOMPUTE_SLICE_SECONDS)
-    if progress.resume_after_pk is not None:
-        tickets_sla_recompute_task.delay(progress.resume_after_pk)
-
-
-@shared_task(ignore_result=True)
-def tickets_sla_sweep_task() -> None:
-    """Every minute: tickets whose warning or breach instant has come get their new state."""
-    for _batch in range(SWEEP_MAX_BATCHES):
-        if tickets_sla_sweep() == 0:
-            break
+    if not progress.done:
+        tickets_sla_recompute_task.delay(progress.last_pk)
 
 
 @shared_task(ignore_result=True)

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def make_user(username: str, role: str | None = None) -> User:
     user = User.objects.create_user(username, f"{username}@helpdesk.example.jp", "pw-123456789")
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 

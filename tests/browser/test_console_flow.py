@@ -43,9 +43,9 @@ def _desk() -> dict[str, Ticket]:
     supervisor = User.objects.create_user(
         "sato", "sato@helpdesk.example.jp", PASSWORD, first_name="花子", last_name="佐藤"
     )
-    supervisor.groups.add(Group.objects.get(name="supervisor"))
+    supervisor.groups.add(Group.objects.get_or_create(name="supervisor")[0])
     colleague = User.objects.create_user("suzuki", "suzuki@helpdesk.example.jp", PASSWORD)
-    colleague.groups.add(Group.objects.get(name="agent"))
+    colleague.groups.add(Group.objects.get_or_create(name="agent")[0])
     now = timezone.now()
     tickets = {}
     specs = [

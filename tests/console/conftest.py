@@ -19,7 +19,7 @@ def make_user(username: str, role: str | None = None, **extra) -> User:
         username, f"{username}@helpdesk.example.jp", "correct-horse-9", **extra
     )
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 

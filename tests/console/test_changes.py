@@ -197,7 +197,7 @@ def test_canned_response_placeholders_are_filled_for_the_ticket(supervisor):
 
 
 def test_the_sweep_records_each_escalation_as_an_event():
-    from helpdesk.tickets.deadlines import tickets_sla_sweep
+    from helpdesk.tickets.escalations import tickets_sla_sweep
 
     def at(hour, minute, second=0):
         return datetime.datetime(2026, 11, 25, hour, minute, second, tzinfo=TOKYO)
@@ -215,9 +215,10 @@ def test_the_sweep_records_each_escalation_as_an_event():
         with time_machine.travel(moment, tick=False):
             tickets_sla_sweep()
     escalations = TicketEvent.objects.filter(ticket=ticket, kind="escalation")
+    # An escalation event names the timer and the level it reached (issue 10's levels).
     assert [(e.old_value, e.new_value, e.created_at) for e in escalations] == [
-        ("ok", "warning", at(10, 45)),
-        ("warning", "breached", at(11, 0, 1)),
+        ("first_response", "warning", at(10, 45)),
+        ("first_response", "breach", at(11, 0, 1)),
     ]
     assert ticket_conversation(ticket=ticket).sla.escalations == list(escalations)
 

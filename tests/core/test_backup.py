@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from helpdesk.core.backup import backup_create, backups_list
 from helpdesk.core.backup_format import checksums_write
@@ -143,14 +143,17 @@ def test_a_backup_taken_while_mail_arrives_restores_to_a_consistent_point():
     def mail_keeps_arriving() -> None:
         number = 0
         while not stop.is_set():
-            ticket = ticket_open(
-                channel="mail",
-                requester_email=f"late{number}@customer.example.jp",
-                subject=f"late {number}",
-                body_text="到着中",
-                acknowledge=False,
-            )
-            ticket_customer_reply(ticket=ticket, body_text="追記")
+            # One transaction per ticket and its two messages (regression: they were two, so a
+            # snapshot between them rightly held a ticket with one message, failing the test).
+            with transaction.atomic():
+                ticket = ticket_open(
+                    channel="mail",
+                    requester_email=f"late{number}@customer.example.jp",
+                    subject=f"late {number}",
+                    body_text="到着中",
+                    acknowledge=False,
+                )
+                ticket_customer_reply(ticket=ticket, body_text="追記")
             arrived.append(ticket.pk)
             number += 1
         connection.close()

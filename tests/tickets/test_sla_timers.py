@@ -11,7 +11,8 @@ import pytest
 import time_machine
 
 from helpdesk.celery import app as celery_app
-from helpdesk.tickets.deadlines import RecomputeProgress, tickets_sla_recompute, tickets_sla_sweep
+from helpdesk.tickets.deadlines import tickets_sla_recompute
+from helpdesk.tickets.escalations import tickets_sla_sweep
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import (
     ticket_change_priority,
@@ -82,12 +83,14 @@ def test_a_reply_over_lunch_to_a_noon_deadline_is_on_time(staff):
     ticket = open_at(jst(2026, 11, 25, 11, 0), priority="urgent")
     assert ticket.first_response_due == jst(2026, 11, 25, 12, 0)
 
-    with time_machine.travel(jst(2026, 11, 25, 12, 30), tick=False):
+    with time_machine.travel(jst(2026, 11, 25, 11, 50), tick=False):
         assert tickets_sla_sweep() == 1  # the 11:45 warning fired
         ticket.refresh_from_db()
         assert ticket.sla_state == "warning"
         # Late only one business second after the target: 13:00:01, not 12:00:01.
         assert ticket.next_escalation_at == jst(2026, 11, 25, 13, 0, 1)
+    with time_machine.travel(jst(2026, 11, 25, 12, 30), tick=False):
+        assert tickets_sla_sweep() == 0  # lunch: the desk is closed, nothing fires
         ticket_staff_reply(ticket=ticket, author=staff, body_text="回答します")
     ticket.refresh_from_db()
     assert first_response_on_time(ticket, clock=business_clock()) is True
@@ -112,8 +115,8 @@ def test_sweep_moves_a_ticket_to_warning_then_breach_at_the_right_second():
         assert tickets_sla_sweep() == 1
     ticket.refresh_from_db()
     assert ticket.sla_state == "breached"
-    # The resolution timer (360 minutes) still has its own warning ahead: 10:00 + 270 min.
-    assert ticket.next_escalation_at == jst(2026, 11, 25, 15, 30)
+    # Next: overdue, one second past 150 % of the first response's 60 minutes.
+    assert ticket.next_escalation_at == jst(2026, 11, 25, 11, 30, 1)
 
 
 def test_a_customer_message_after_the_first_response_sets_the_next_response_deadline(staff):
@@ -225,7 +228,8 @@ def test_recompute_works_in_batches_and_skips_resolved_tickets(staff):
     with time_machine.travel(jst(2026, 11, 25, 12, 0), tick=False):
         closure_day_save(date=datetime.date(2026, 11, 26), reason="臨時休業")
         progress = tickets_sla_recompute(batch_size=2)
-    assert progress == RecomputeProgress(refreshed=4, resume_after_pk=None)
+    assert progress.refreshed == 4
+    assert progress.done
     for minute, ticket in enumerate(tickets[1:], start=1):
         ticket.refresh_from_db()
         # Opened at 10:0m: five business days end at 10:0m; the closure adds one more day.

@@ -109,7 +109,8 @@ _LABELS: dict[str, dict[str, StrOrPromise]] = {
 
 @register.filter
 def event_summary(event: TicketEvent) -> str:
-    """``ステータス: 新規 → 対応中``; a name or a free text as it was recorded."""
+    """``ステータス: 新規 → 対応中``; a name or a free text as it was recorded (an escalation's
+    detail names its timer, level and share of the target)."""
     labels = _LABELS.get(event.kind, {})
     old = labels.get(event.old_value, event.old_value) or _("(none)")
     new = labels.get(event.new_value, event.new_value) or _("(none)")
@@ -119,7 +120,6 @@ def event_summary(event: TicketEvent) -> str:
         TicketEvent.Kind.ASSIGNEE,
         TicketEvent.Kind.QUEUE,
         TicketEvent.Kind.CATEGORY,
-        TicketEvent.Kind.ESCALATION,
     ):
         return f"{event.get_kind_display()}: {old} → {new}"
     return (
