@@ -82,7 +82,8 @@ def sweep_stuck_mail(broker_url: str) -> None:
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_runs_nothing_twice(desk, own_redis, settings):
     settings.MAIL_STUCK_AFTER_SECONDS = 0
-    batch = mails("killed", 30)
+    # Enough mail that the kill lands mid-way: a batch processes 20 at once (issue 13).
+    batch = mails("killed", 200)
     desk.start_gateway()
     worker = desk.start_worker()
     assert desk.send(list(batch.values())) == ["250"] * len(batch)
