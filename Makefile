@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run test lint format bench messages clean
+.PHONY: install run test lint format bench bench-peers messages clean
 
 # A checkout is production-safe by default: debug mode is on only where a target says so
 # (`make run`, `make messages`, the test settings), never in a file left behind.
@@ -44,12 +44,21 @@ format: install
 
 # Speed against the goals and peers of the issues; intake, backup and console need PostgreSQL
 # (and Redis).
-bench: install
+bench: install bench-peers
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_clock.py
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_intake.py
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_backup.py
 	DJANGO_DEBUG=1 $(PY) benchmarks/bench_console.py
+
+# The intake benchmark's peer, django-helpdesk, in a virtual environment of its own: its
+# package is also named `helpdesk`. bench_intake.py runs it after ours when it is there.
+PEER_VENV := var/peer-django-helpdesk
+bench-peers: $(PEER_VENV)/.installed-stamp
+$(PEER_VENV)/.installed-stamp: benchmarks/peer-requirements.txt
+	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet -r benchmarks/peer-requirements.txt
+	@touch $@
 
 # Regenerate the catalogues after changing strings (needs GNU gettext).
 messages: install

@@ -4,6 +4,8 @@ the quarantine that ends a mail's attempts. Nothing here parses a mail.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -53,3 +55,23 @@ def mail_quarantine(*, inbound_pk: int, reason: str) -> None:
         reason=reason[:5000],
         processed_at=timezone.now(),
     )
+
+
+def mail_attempts_begin_first(*, inbound_pks: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Count the first attempt of each mail never tried before, in one committed transaction.
+
+    Returns the mails counted, and the mails still ``received`` that were tried before (a
+    batch that failed or was killed); those go through ``mail_process`` one by one, so a
+    poison mail costs the mails batched with it one attempt at most. Mails already processed
+    are in neither list.
+    """
+    with transaction.atomic():
+        attempts = dict(
+            InboundMail.objects.select_for_update()
+            .filter(pk__in=inbound_pks, status=InboundMail.Status.RECEIVED)
+            .values_list("pk", "attempts")
+        )
+        first = [pk for pk in inbound_pks if attempts.get(pk) == 0]
+        InboundMail.objects.filter(pk__in=first).update(attempts=F("attempts") + 1)
+    tried_before = [pk for pk in inbound_pks if attempts.get(pk, 0) > 0]
+    return first, tried_before

@@ -2,7 +2,8 @@
 
 It accepts mail only for the configured addresses or domains (550 otherwise), refuses mail
 over the size limit (552), offers STARTTLS when a certificate is configured, and stores each
-mail with ``mail_store`` before answering 250. When the database cannot take the mail it
+mail with ``mail_store`` before answering 250, then hands it to the workers in a batch with
+the mails stored beside it (``enqueue.py``). When the database cannot take the mail it
 answers 451, a temporary failure, so the sending MTA keeps the mail and tries again: a mail is
 either stored or still queued at the sender, never lost in between.
 """
@@ -10,6 +11,7 @@ either stored or still queued at the sender, never lost in between.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 import ssl
@@ -23,6 +25,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
 from django.db import close_old_connections, connections
 
+from .enqueue import ProcessingBatcher
 from .services import MailEmpty, MailTooLarge, mail_store
 
 logger = logging.getLogger(__name__)
@@ -45,7 +48,14 @@ def recipient_accepted(address: str, accepted: Sequence[str]) -> bool:
     return False
 
 
-def _store_blocking(raw: bytes, source: str, envelope: Envelope, peer: object) -> int:
+def _store_blocking(
+    raw: bytes,
+    source: str,
+    envelope: Envelope,
+    peer: object,
+    *,
+    hand_over: Callable[[int], None],
+) -> int:
     close_old_connections()
     try:
         result = mail_store(
@@ -54,7 +64,10 @@ def _store_blocking(raw: bytes, source: str, envelope: Envelope, peer: object) -
             source_detail=f"peer={peer}",
             envelope_sender=envelope.mail_from or "",
             envelope_recipients=list(envelope.rcpt_tos),
+            enqueue=False,  # handed over below, in a batch with its neighbours
         )
+        if result.created:  # committed: mail_store's transaction has ended
+            hand_over(result.inbound.pk)
         return result.inbound.pk
     finally:
         close_old_connections()
@@ -66,11 +79,12 @@ class IntakeHandler:
         *,
         accepted_recipients: Sequence[str],
         source: str = "smtp",
-        store: Callable[[bytes, str, Envelope, object], int] = _store_blocking,
+        store: Callable[[bytes, str, Envelope, object], int] | None = None,
     ) -> None:
         self.accepted_recipients = list(accepted_recipients)
         self.source = source
-        self.store = store
+        self.batcher = ProcessingBatcher()
+        self.store = store or functools.partial(_store_blocking, hand_over=self.batcher.add)
         # The ORM is synchronous: stores run in these threads, each with its own connection.
         self.executor = ThreadPoolExecutor(max_workers=STORE_THREADS, thread_name_prefix="store")
 
@@ -86,6 +100,7 @@ class IntakeHandler:
         for future in [self.executor.submit(close_connection) for _ in range(STORE_THREADS)]:
             future.result(timeout=15)
         self.executor.shutdown(wait=True)
+        self.batcher.close()  # after the stores: the last mails stored are handed over too
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 
 from helpdesk.core.ratelimit import rate_limit_consume
 from helpdesk.core.tokens import token_hash, token_new
+from helpdesk.tickets.acknowledgements import AcknowledgementBatch
 from helpdesk.tickets.changes import ticket_event_record
 from helpdesk.tickets.models import Contact, Message, Ticket, TicketEvent
 from helpdesk.tickets.services import (
@@ -201,7 +202,7 @@ def _should_acknowledge(inbound: InboundMail, sender: str) -> bool:
     )
 
 
-def _relax_commit_durability() -> None:
+def relax_commit_durability() -> None:
     """Let PostgreSQL acknowledge this transaction's commit before its WAL reaches disk.
 
     Safe here, and only here: the raw mail was stored durably before anything was promised
@@ -240,73 +241,82 @@ def mail_process(*, inbound_pk: int) -> ProcessResult:
     # A failed attempt rolls all of this back; it was counted above, and the task keeps the
     # error (mail_attempt_failed).
     with transaction.atomic():
-        _relax_commit_durability()
+        relax_commit_durability()
         inbound = InboundMail.objects.select_for_update().get(pk=inbound_pk)
         if inbound.status != InboundMail.Status.RECEIVED:
             return ProcessResult(inbound, InboundMail.Action.DUPLICATE, inbound.ticket)
-        raw = bytes(inbound.raw)
-        try:
-            parsed = parse_contained(
-                raw,
-                our_domain=settings.MAIL_DOMAIN,
-                reference_prefix=settings.TICKET_REFERENCE_PREFIX,
-            )
-        except MailUnprocessable as error:
-            # The same bytes through the same code fail the same way: no retry.
-            inbound.kind = "invalid"
-            return _finish(
-                inbound,
-                status=InboundMail.Status.QUARANTINED,
-                action=InboundMail.Action.QUARANTINED,
-                reason=error.reason,
-            )
-        parsed = _with_envelope_sender(parsed, inbound)
-        classification = classify(parsed)
-        inbound.kind = classification.kind
-        if classification.kind == FEEDBACK:  # a report for staff, never a ticket
-            return _finish(
-                inbound,
-                status=InboundMail.Status.PROCESSED,
-                action=InboundMail.Action.RECORDED,
-                reason=feedback_report_record(inbound=inbound, parsed=parsed),
-            )
-        if classification.kind == "bounce":
-            return _process_bounce(inbound, parsed, classification.reason)
-        if classification.kind in ("auto_reply", "bulk"):
-            return _finish(
-                inbound,
-                status=InboundMail.Status.IGNORED,
-                action=InboundMail.Action.IGNORED,
-                reason=classification.reason,
-            )
-        if classification.kind == INVALID:  # no sender: nobody could read an answer
-            return _finish(
-                inbound,
-                status=InboundMail.Status.QUARANTINED,
-                action=InboundMail.Action.QUARANTINED,
-                reason=classification.reason,
-            )
-        if _same_mail_stored_before(inbound):
-            return _finish(
-                inbound,
-                status=InboundMail.Status.IGNORED,
-                action=InboundMail.Action.DUPLICATE,
-                reason="the same mail was stored before",
-            )
-        if (
-            parsed.message_id
-            and Message.objects.filter(
-                message_id=parsed.message_id, kind=Message.Kind.OUTBOUND
-            ).exists()
-        ):
-            # Our own mail came back (an alias or a Bcc loop): answering it would loop.
-            return _finish(
-                inbound,
-                status=InboundMail.Status.IGNORED,
-                action=InboundMail.Action.DUPLICATE,
-                reason="our own outgoing mail came back",
-            )
-        return _process_conversation(inbound, parsed)
+        return mail_process_locked(inbound)
+
+
+def mail_process_locked(
+    inbound: InboundMail, *, acknowledgements: AcknowledgementBatch | None = None
+) -> ProcessResult:
+    """The work of ``mail_process`` on a ``received`` row the caller holds locked, inside the
+    caller's transaction (the batch of ``batch.py`` shares one among several mails, and sends
+    the ``acknowledgements`` of the tickets it opened after its commit)."""
+    raw = bytes(inbound.raw)
+    try:
+        parsed = parse_contained(
+            raw,
+            our_domain=settings.MAIL_DOMAIN,
+            reference_prefix=settings.TICKET_REFERENCE_PREFIX,
+        )
+    except MailUnprocessable as error:
+        # The same bytes through the same code fail the same way: no retry.
+        inbound.kind = "invalid"
+        return _finish(
+            inbound,
+            status=InboundMail.Status.QUARANTINED,
+            action=InboundMail.Action.QUARANTINED,
+            reason=error.reason,
+        )
+    parsed = _with_envelope_sender(parsed, inbound)
+    classification = classify(parsed)
+    inbound.kind = classification.kind
+    if classification.kind == FEEDBACK:  # a report for staff, never a ticket
+        return _finish(
+            inbound,
+            status=InboundMail.Status.PROCESSED,
+            action=InboundMail.Action.RECORDED,
+            reason=feedback_report_record(inbound=inbound, parsed=parsed),
+        )
+    if classification.kind == "bounce":
+        return _process_bounce(inbound, parsed, classification.reason)
+    if classification.kind in ("auto_reply", "bulk"):
+        return _finish(
+            inbound,
+            status=InboundMail.Status.IGNORED,
+            action=InboundMail.Action.IGNORED,
+            reason=classification.reason,
+        )
+    if classification.kind == INVALID:  # no sender: nobody could read an answer
+        return _finish(
+            inbound,
+            status=InboundMail.Status.QUARANTINED,
+            action=InboundMail.Action.QUARANTINED,
+            reason=classification.reason,
+        )
+    if _same_mail_stored_before(inbound):
+        return _finish(
+            inbound,
+            status=InboundMail.Status.IGNORED,
+            action=InboundMail.Action.DUPLICATE,
+            reason="the same mail was stored before",
+        )
+    if (
+        parsed.message_id
+        and Message.objects.filter(
+            message_id=parsed.message_id, kind=Message.Kind.OUTBOUND
+        ).exists()
+    ):
+        # Our own mail came back (an alias or a Bcc loop): answering it would loop.
+        return _finish(
+            inbound,
+            status=InboundMail.Status.IGNORED,
+            action=InboundMail.Action.DUPLICATE,
+            reason="our own outgoing mail came back",
+        )
+    return _process_conversation(inbound, parsed, acknowledgements)
 
 
 def _with_envelope_sender(parsed: ParsedMail, inbound: InboundMail) -> ParsedMail:
@@ -317,7 +327,9 @@ def _with_envelope_sender(parsed: ParsedMail, inbound: InboundMail) -> ParsedMai
     return dataclasses.replace(parsed, sender=envelope_sender)
 
 
-def _process_conversation(inbound: InboundMail, parsed: ParsedMail) -> ProcessResult:
+def _process_conversation(
+    inbound: InboundMail, parsed: ParsedMail, acknowledgements: AcknowledgementBatch | None
+) -> ProcessResult:
     match = ticket_for_mail(
         in_reply_to=parsed.in_reply_to,
         references=list(parsed.references),
@@ -365,6 +377,7 @@ def _process_conversation(inbound: InboundMail, parsed: ParsedMail) -> ProcessRe
         subject=parsed.subject or _no_subject(),
         related_ticket=ticket,
         acknowledge=_should_acknowledge(inbound, parsed.sender),
+        acknowledgements=acknowledgements,
         cc_addresses=" ".join(parsed.cc),
         **common,
     )

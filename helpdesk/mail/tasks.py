@@ -11,6 +11,7 @@ from django.conf import settings
 from helpdesk.core.taskbase import TRANSIENT_DATABASE_ERRORS, database_connections_discard_broken
 
 from .attempts import mail_attempt_failed, mail_quarantine
+from .batch import mail_process_batch
 from .imap import imap_poll, parse_mailbox_url
 from .models import ImapMailboxState
 from .selectors import inbound_stuck_ids
@@ -57,6 +58,21 @@ def mail_process_task(self, inbound_pk: int) -> None:
         # what it lacked, and mail_attempt_begin ends the retries.
         countdown = 0 if isinstance(error, SoftTimeLimitExceeded) else 10 * 2**self.request.retries
         raise self.retry(exc=error, countdown=min(600, countdown)) from error
+
+
+@shared_task(
+    ignore_result=True,
+    acks_late=True,
+    # The same budget as one mail's: a batch of first attempts takes a fraction of it, and a
+    # killed batch comes back with every mail tried once, so each then goes alone.
+    soft_time_limit=8,
+    time_limit=10,
+    acks_on_timeout=False,
+)
+def mail_process_batch_task(inbound_pks: list[int]) -> None:
+    result = mail_process_batch(inbound_pks=inbound_pks)
+    for inbound_pk in result.alone:
+        mail_process_task.delay(inbound_pk)
 
 
 @shared_task(ignore_result=True)

@@ -4,8 +4,11 @@ and by when to expect a reply (SLA 2(b): "tell each customer, at intake, by when
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -54,8 +57,17 @@ def _render_body(ticket: Ticket, *, language: str, status_url: str | None) -> st
         )
 
 
-def _acknowledgement_prepare(ticket_id: int, language: str) -> tuple[Ticket, Message] | None:
-    """The ticket and its acknowledgement Message, created (queued) on the first call.
+@dataclass(frozen=True)
+class _Prepared:
+    ticket: Ticket
+    message: Message
+    # The status-page key for this attempt; None when nothing is to be sent.
+    raw_token: str | None
+
+
+def _acknowledgement_prepare(ticket_id: int, language: str) -> _Prepared | None:
+    """The ticket, its acknowledgement Message (created queued on the first call) and, when the
+    mail is to be sent, this attempt's status-page key, all in one transaction: one commit.
 
     The ticket row is locked while we look, so two workers running the same task at once
     create one Message between them.
@@ -72,32 +84,43 @@ def _acknowledgement_prepare(ticket_id: int, language: str) -> tuple[Ticket, Mes
         message = ticket_acknowledgement_get(ticket_id=ticket.pk)
         if message is not None:
             message.ticket = ticket
-            return ticket, message
-        # The acknowledgement answers the message that opened the ticket.
-        in_reply_to, references = outbound_threading(
-            replying_to=ticket_first_inbound_message(ticket_id=ticket.pk)
+        else:
+            message = _acknowledgement_create(ticket, language)
+        to_send = (
+            message.delivery_status != Message.DeliveryStatus.SENT
+            and not ticket.requester.email_undeliverable
         )
-        with translation.override(language):
-            subject = gettext("Your inquiry has been received: %(subject)s") % {
-                "subject": ticket.subject
-            }
-        message = Message.objects.create(
-            ticket=ticket,
-            kind=Message.Kind.OUTBOUND,
-            is_automatic=True,
-            channel=Ticket.Channel.MAIL,
-            subject=outbound_subject(ticket=ticket, subject=subject),
-            # The stored text has a note where the mail has the private link: whoever can read
-            # the database must not be able to open the customer's status page.
-            body_text=_render_body(ticket, language=language, status_url=None),
-            message_id=outbound_message_id_new(),
-            in_reply_to=in_reply_to,
-            references=references,
-            recipient=ticket.requester.email,
-            delivery_status=Message.DeliveryStatus.QUEUED,
-            created_at=timezone.now().replace(microsecond=0),
-        )
-        return ticket, message
+        raw_token = ticket_access_token_issue(ticket=ticket) if to_send else None
+        return _Prepared(ticket, message, raw_token)
+
+
+def _acknowledgement_create(ticket: Ticket, language: str) -> Message:
+    """The acknowledgement's Message, queued; inside _acknowledgement_prepare's lock."""
+    # The acknowledgement answers the message that opened the ticket.
+    in_reply_to, references = outbound_threading(
+        replying_to=ticket_first_inbound_message(ticket_id=ticket.pk)
+    )
+    with translation.override(language):
+        subject = gettext("Your inquiry has been received: %(subject)s") % {
+            "subject": ticket.subject
+        }
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=Message.Kind.OUTBOUND,
+        is_automatic=True,
+        channel=Ticket.Channel.MAIL,
+        subject=outbound_subject(ticket=ticket, subject=subject),
+        # The stored text has a note where the mail has the private link: whoever can read
+        # the database must not be able to open the customer's status page.
+        body_text=_render_body(ticket, language=language, status_url=None),
+        message_id=outbound_message_id_new(),
+        in_reply_to=in_reply_to,
+        references=references,
+        recipient=ticket.requester.email,
+        delivery_status=Message.DeliveryStatus.QUEUED,
+        created_at=timezone.now().replace(microsecond=0),
+    )
+    return message
 
 
 def _acknowledgement_settled(ticket: Ticket) -> None:
@@ -105,6 +128,52 @@ def _acknowledgement_settled(ticket: Ticket) -> None:
     if ticket.acknowledgement_pending:
         Ticket.objects.filter(pk=ticket.pk).update(acknowledgement_pending=False)
         ticket.acknowledgement_pending = False
+
+
+def _nothing_to_send(prepared: _Prepared) -> bool:
+    """Settle an acknowledgement that is not to be sent (already sent, or an address that
+    bounces); True when that was the case."""
+    ticket, message = prepared.ticket, prepared.message
+    if message.delivery_status == Message.DeliveryStatus.SENT:
+        _acknowledgement_settled(ticket)
+        return True
+    if prepared.raw_token is None:  # the requester's address is marked undeliverable
+        error = ValueError(f"{ticket.requester.email} is marked undeliverable")
+        message_delivery_failed(message=message, error=error, final=True)
+        _acknowledgement_settled(ticket)
+        return True
+    return False
+
+
+def _acknowledgement_send(
+    prepared: _Prepared, *, language: str, connection: BaseEmailBackend | None
+) -> None:
+    """Mail it, with this attempt's private link; raises ``SEND_ERRORS`` after revoking it."""
+    assert prepared.raw_token is not None  # noqa: S101 - _nothing_to_send ruled it out
+    status_url = settings.SITE_URL.rstrip("/") + reverse(
+        "portal:ticket_status", kwargs={"token": prepared.raw_token}
+    )
+    email = outbound_email_build(
+        message=prepared.message,
+        body_text=_render_body(prepared.ticket, language=language, status_url=status_url),
+        automatic=True,
+        with_attachments=False,  # an acknowledgement never carries files
+    )
+    email.connection = connection  # None: Django opens the configured one
+    try:
+        email.send()
+    except SEND_ERRORS:
+        # The link was never delivered: make sure it can never be used.
+        ticket_access_token_revoke(raw_token=prepared.raw_token)
+        raise
+
+
+def _acknowledgement_sent(prepared: _Prepared) -> None:
+    message_delivery_sent(message=prepared.message)
+    _acknowledgement_settled(prepared.ticket)
+    logger.info(
+        "acknowledgement sent ticket=%s message=%s", prepared.ticket.reference, prepared.message.pk
+    )
 
 
 def ticket_acknowledge(
@@ -121,36 +190,52 @@ def ticket_acknowledge(
     prepared = _acknowledgement_prepare(ticket_id, language)
     if prepared is None:
         return None
-    ticket, message = prepared
-    if message.delivery_status == Message.DeliveryStatus.SENT:
-        _acknowledgement_settled(ticket)
+    if prepared.message.delivery_status == Message.DeliveryStatus.SENT:
+        _acknowledgement_settled(prepared.ticket)
         return None
-    if ticket.requester.email_undeliverable:
-        error = ValueError(f"{ticket.requester.email} is marked undeliverable")
-        message_delivery_failed(message=message, error=error, final=True)
-        _acknowledgement_settled(ticket)
-        return message
-
-    raw_token = ticket_access_token_issue(ticket=ticket)
-    status_url = settings.SITE_URL.rstrip("/") + reverse(
-        "portal:ticket_status", kwargs={"token": raw_token}
-    )
-    email = outbound_email_build(
-        message=message,
-        body_text=_render_body(ticket, language=language, status_url=status_url),
-        automatic=True,
-        with_attachments=False,  # an acknowledgement never carries files
-    )
+    if _nothing_to_send(prepared):  # the address bounces: the Message is marked failed
+        return prepared.message
     try:
-        email.send()
+        _acknowledgement_send(prepared, language=language, connection=None)
     except SEND_ERRORS as error:
-        # The link was never delivered: make sure it can never be used.
-        ticket_access_token_revoke(raw_token=raw_token)
-        message_delivery_failed(message=message, error=error, final=final_attempt)
+        message_delivery_failed(message=prepared.message, error=error, final=final_attempt)
         if final_attempt:
-            _acknowledgement_settled(ticket)
+            _acknowledgement_settled(prepared.ticket)
         raise
-    message_delivery_sent(message=message)
-    _acknowledgement_settled(ticket)
-    logger.info("acknowledgement sent ticket=%s message=%s", ticket.reference, message.pk)
-    return message
+    with transaction.atomic():  # both facts in one commit
+        _acknowledgement_sent(prepared)
+    return prepared.message
+
+
+def tickets_acknowledge(
+    *, requests: Sequence[tuple[int, str | None]], connection: BaseEmailBackend
+) -> list[tuple[int, str | None]]:
+    """``ticket_acknowledge`` for several tickets over one open mail ``connection``.
+
+    The preparations share one commit, and so do the records of what was sent: two commits
+    for a batch instead of two per ticket. Returns the requests whose mail could not be sent
+    (their links revoked, their Messages still queued), for their tasks to retry.
+    """
+    with transaction.atomic():
+        prepared = [
+            (ticket_id, language, _acknowledgement_prepare(ticket_id, language))
+            for ticket_id, language in (
+                (ticket_id, _supported_language(language)) for ticket_id, language in requests
+            )
+        ]
+    failed: list[tuple[int, str | None]] = []
+    sent: list[_Prepared] = []
+    for ticket_id, language, item in prepared:
+        if item is None or _nothing_to_send(item):
+            continue
+        try:
+            _acknowledgement_send(item, language=language, connection=connection)
+        except SEND_ERRORS as error:
+            message_delivery_failed(message=item.message, error=error, final=False)
+            failed.append((ticket_id, language))
+        else:
+            sent.append(item)
+    with transaction.atomic():
+        for item in sent:
+            _acknowledgement_sent(item)
+    return failed

@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from sla.calendars import business_clock
 from sla.models import Priority
 
+from .acknowledgements import AcknowledgementBatch
 from .deadlines import now_in_seconds, ticket_sla_refresh
 from .models import (
     Attachment,
@@ -141,11 +142,13 @@ def ticket_open(
     cc_addresses: str = "",
     acknowledge: bool = True,
     acknowledgement_language: str | None = None,
+    acknowledgements: AcknowledgementBatch | None = None,
 ) -> Ticket:
     """Open a ticket with its first customer message and start its SLA timers.
 
     ``acknowledge`` sends the customer an acknowledgement with the reply deadline (after
     commit, from a worker): the mail intake turns it off for mail that must not be answered.
+    With ``acknowledgements`` the caller sends it, with others, after its commit.
     """
     now = now_in_seconds()
     received_at = (received_at or now).replace(microsecond=0)
@@ -193,10 +196,15 @@ def ticket_open(
     # An address our mail is known to bounce from gets no acknowledgement (it would bounce).
     if will_acknowledge:
         # robust: a broker outage must not turn a stored inquiry into an error page.
-        transaction.on_commit(
-            lambda: ticket_acknowledge_task.delay(ticket.pk, language),
-            robust=True,
-        )
+        if acknowledgements is not None:
+            transaction.on_commit(
+                lambda: acknowledgements.add(ticket_id=ticket.pk, language=language)
+            )
+        else:
+            transaction.on_commit(
+                lambda: ticket_acknowledge_task.delay(ticket.pk, language),
+                robust=True,
+            )
     return ticket
 
 

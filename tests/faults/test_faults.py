@@ -82,7 +82,8 @@ def sweep_stuck_mail(broker_url: str) -> None:
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_runs_nothing_twice(desk, own_redis, settings):
     settings.MAIL_STUCK_AFTER_SECONDS = 0
-    batch = mails("killed", 30)
+    # Enough mail that the kill lands mid-way: a batch processes 20 at once (issue 13).
+    batch = mails("killed", 200)
     desk.start_gateway()
     worker = desk.start_worker()
     assert desk.send(list(batch.values())) == ["250"] * len(batch)
@@ -123,7 +124,8 @@ def test_the_worker_survives_redis_stopping_and_starting_again(desk, own_redis, 
         assert desk.send(list(batch.values())) == ["250"] * len(batch)
         accepted.update(batch)
         wait_until(
-            lambda broker=broker: broker.hlen("unacked") >= 2,
+            # One task can hold several mails now (a batch, issue 13).
+            lambda broker=broker: broker.hlen("unacked") >= 1,
             timeout=30,
             what="the worker holding unacknowledged tasks",
         )
@@ -232,16 +234,18 @@ def test_poison_mail_is_contained_and_the_desk_keeps_working(desk):
     assert result["<amps-700000@example.net>"] == "processed"
     assert set(statuses(ordinary).values()) == {"processed"}
 
+    # Mail reaches the workers in batches (issue 13) and alone after a failed attempt: no
+    # intake task, of either kind, ran past the hard limit.
     def runtimes() -> list[float]:
         return [
             float(seconds)
             for seconds in re.findall(
-                r"mail_process_task\[[^\]]+\] succeeded in ([0-9.]+)s", desk.worker_log()
+                r"mail_process(?:_batch)?_task\[[^\]]+\] succeeded in ([0-9.]+)s",
+                desk.worker_log(),
             )
         ]
 
     # The worker logs "succeeded" just after the task's commit, which the wait above saw:
     # give the last line a moment to reach the log.
-    wait_until(lambda: len(runtimes()) >= 8, timeout=10, what="every task logged")
-    assert len(runtimes()) == 8
+    wait_until(runtimes, timeout=10, what="the tasks logged")
     assert max(runtimes()) <= 10

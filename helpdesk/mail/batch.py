@@ -1,0 +1,96 @@
+"""Processing stored mail in batches: one task, one transaction, several mails.
+
+At a few hundred mails a second the cost of a mail is mostly round trips around the parser
+(the task hop, counting the attempt, locking the row, the commit), so the gateway hands the
+workers its mails in small batches (``enqueue.py``) and a batch shares them. Each mail is
+still its own unit:
+
+- idempotent: only rows still ``received`` are processed, under their row lock, exactly as
+  ``mail_process`` does one;
+- failing alone: each mail runs in a savepoint; one that raises is rolled back by itself and
+  handed to ``mail_process_task``, with its retries, error bookkeeping and quarantine;
+- acknowledged as before: the batch sends the acknowledgements of the tickets it opened after
+  its commit, over one mail connection (``tickets/acknowledgements.py``);
+- poison-proof: only first attempts are batched (``mail_attempts_begin_first``). A mail tried
+  before, because its batch failed, timed out or was killed, is processed alone, so a poison
+  mail costs the mails batched with it one attempt at most.
+
+The commit of the processing is relaxed as ``mail_process``'s is: the raw mails were stored
+durably before any ``250``, and an uncommitted batch leaves its rows ``received`` for a retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import transaction
+
+from helpdesk.core.taskbase import TRANSIENT_DATABASE_ERRORS
+from helpdesk.tickets.acknowledgements import AcknowledgementBatch
+
+from .attempts import mail_attempt_failed, mail_attempts_begin_first
+from .models import InboundMail
+from .services import mail_process_locked, relax_commit_durability
+
+logger = logging.getLogger(__name__)
+
+# Enough to share the fixed costs; small enough that a batch stays far inside the task's
+# time limit (about 10 ms a mail) and a mail waits little for its neighbours.
+MAIL_BATCH_SIZE = 20
+# Past this, a batch takes no further mail: the rest go alone, so that legitimately slow mail
+# (a huge HTML body) cannot push its neighbours into the task's 8-second soft limit.
+MAIL_BATCH_BUDGET_SECONDS = 3.0
+
+
+@dataclass
+class BatchResult:
+    processed: list[int] = field(default_factory=list)
+    # Mails to process one by one (tried before, or failed in this batch).
+    alone: list[int] = field(default_factory=list)
+
+
+def mail_process_batch(*, inbound_pks: Sequence[int]) -> BatchResult:
+    """Process the mails of a batch; return the ones to hand to ``mail_process_task``."""
+    result = BatchResult()
+    first_attempts, tried_before = mail_attempts_begin_first(inbound_pks=inbound_pks)
+    result.alone = tried_before
+    errors: dict[int, BaseException] = {}
+    acknowledgements = AcknowledgementBatch()
+    with transaction.atomic():
+        relax_commit_durability()
+        rows = (
+            InboundMail.objects.select_for_update()
+            .filter(pk__in=first_attempts, status=InboundMail.Status.RECEIVED)
+            .order_by("pk")
+        )
+        pending = list(rows)
+        started = time.monotonic()
+        for position, inbound in enumerate(pending):
+            if time.monotonic() - started > MAIL_BATCH_BUDGET_SECONDS:
+                result.alone.extend(remaining.pk for remaining in pending[position:])
+                break
+            try:
+                with transaction.atomic():  # a savepoint: this mail fails alone
+                    mail_process_locked(inbound, acknowledgements=acknowledgements)
+            except TRANSIENT_DATABASE_ERRORS:
+                raise  # the connection is unwell: the whole batch is retried, mails alone
+            except SoftTimeLimitExceeded as error:
+                # The task's budget is nearly spent: keep what is done, send the rest alone.
+                for remaining in pending[position:]:
+                    errors[remaining.pk] = error
+                break
+            except Exception as error:
+                logger.warning("inbound mail %s failed in a batch", inbound.pk, exc_info=True)
+                errors[inbound.pk] = error
+            else:
+                result.processed.append(inbound.pk)
+    # Committed: the tickets opened are there, and so is each one's acknowledgement duty.
+    acknowledgements.send()
+    for inbound_pk, failure in errors.items():
+        mail_attempt_failed(inbound_pk=inbound_pk, error=failure)
+        result.alone.append(inbound_pk)
+    return result
