@@ -76,7 +76,7 @@ def test_debug_mode_on_loopback_only_is_quiet():
         ("0.0.0.0:8000", False),
         ("*", False),
         (".example.jp", False),
-        ("192.168.1.10", False),
+        ("desk.example.jp:8000", False),
     ],
 )
 def test_which_hosts_count_as_this_machine_only(host, loopback):
