@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 
-from . import remote, schema, tickets  # noqa: F401 - schema registers its extensions
+from . import remote, tickets
 from .apis import MailIntakeApi
 from .staff_auth import IsDeskAgent, StaffTokenAuthentication
 
