@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from celery import signature
@@ -26,12 +26,8 @@ from helpdesk.core.tokens import token_hash, token_new
 from helpdesk.tickets.acknowledgements import AcknowledgementBatch
 from helpdesk.tickets.changes import ticket_event_record
 from helpdesk.tickets.models import Contact, Message, Ticket, TicketEvent
-from helpdesk.tickets.services import (
-    AttachmentInput,
-    ticket_customer_reply,
-    ticket_open,
-    ticket_system_note,
-)
+from helpdesk.tickets.opening import TicketOpening, ticket_opening_build, tickets_open
+from helpdesk.tickets.services import AttachmentInput, ticket_customer_reply, ticket_system_note
 
 from .attempts import mail_attempt_begin
 from .classify import FEEDBACK, INVALID, classify, is_no_reply_address
@@ -74,6 +70,48 @@ class ProcessResult:
     inbound: InboundMail
     action: str
     ticket: Ticket | None
+    # In a batch, a mail that opens a ticket leaves it here, built and not yet saved: the batch
+    # saves the openings of all its mails at its end (``ProcessingBatch``).
+    opening: TicketOpening | None = None
+
+
+class AnswersPendingTicket(Exception):
+    """The mail answers a mail of its own batch whose ticket is not saved yet."""
+
+
+@dataclass
+class ProcessingBatch:
+    """What the mails of a batch (``batch.py``) leave to its end: the tickets they open, numbered
+    and saved together, and the acknowledgements of those tickets, sent after its commit."""
+
+    acknowledgements: AcknowledgementBatch = field(default_factory=AcknowledgementBatch)
+    openings: list[ProcessResult] = field(default_factory=list)
+
+    def pending_message_ids(self) -> set[str]:
+        return {
+            result.opening.message.message_id
+            for result in self.openings
+            if result.opening is not None and result.opening.message.message_id
+        }
+
+    def open_tickets(self) -> list[int]:
+        """Save the pending tickets and mark their mails processed, in the caller's transaction;
+        returns those mails' ids."""
+        results, self.openings = self.openings, []
+        openings = [result.opening for result in results if result.opening is not None]
+        tickets_open(openings, acknowledgements=self.acknowledgements)
+        for result in results:
+            assert result.opening is not None  # noqa: S101 - only openings are added
+            _mark_done(
+                result.inbound,
+                status=InboundMail.Status.PROCESSED,
+                action=InboundMail.Action.CREATED,
+                reason=result.inbound.reason,
+                ticket=result.opening.ticket,
+                message=result.opening.message,
+            )
+        InboundMail.objects.bulk_update([result.inbound for result in results], _DONE_FIELDS)
+        return [result.inbound.pk for result in results]
 
 
 def header_message_id(raw: bytes) -> str:
@@ -143,7 +181,10 @@ def mail_store(
     return StoreResult(inbound, True)
 
 
-def _finish(
+_DONE_FIELDS = ["status", "action", "reason", "ticket", "ticket_message", "processed_at", "kind"]
+
+
+def _mark_done(
     inbound: InboundMail,
     *,
     status: str,
@@ -151,25 +192,19 @@ def _finish(
     reason: str = "",
     ticket: Ticket | None = None,
     message: Message | None = None,
-) -> ProcessResult:
+) -> None:
     inbound.status = status
     inbound.action = action
     inbound.reason = reason
     inbound.ticket = ticket
     inbound.ticket_message = message
     inbound.processed_at = timezone.now()
-    inbound.save(
-        update_fields=[
-            "status",
-            "action",
-            "reason",
-            "ticket",
-            "ticket_message",
-            "processed_at",
-            "kind",
-        ]
-    )
-    return ProcessResult(inbound, action, ticket)
+
+
+def _finish(inbound: InboundMail, *, status: str, action: str, **outcome: Any) -> ProcessResult:
+    _mark_done(inbound, status=status, action=action, **outcome)
+    inbound.save(update_fields=_DONE_FIELDS)
+    return ProcessResult(inbound, action, inbound.ticket)
 
 
 def _no_subject() -> str:
@@ -249,11 +284,15 @@ def mail_process(*, inbound_pk: int) -> ProcessResult:
 
 
 def mail_process_locked(
-    inbound: InboundMail, *, acknowledgements: AcknowledgementBatch | None = None
+    inbound: InboundMail, *, batch: ProcessingBatch | None = None
 ) -> ProcessResult:
     """The work of ``mail_process`` on a ``received`` row the caller holds locked, inside the
-    caller's transaction (the batch of ``batch.py`` shares one among several mails, and sends
-    the ``acknowledgements`` of the tickets it opened after its commit)."""
+    caller's transaction.
+
+    In a ``batch`` (``batch.py``) a new ticket is built, not saved: the result carries it
+    as ``opening``, for the batch to save with the others. A mail answering one of those
+    raises ``AnswersPendingTicket``, for the batch to save them and run it again.
+    """
     raw = bytes(inbound.raw)
     try:
         parsed = parse_contained(
@@ -316,7 +355,7 @@ def mail_process_locked(
             action=InboundMail.Action.DUPLICATE,
             reason="our own outgoing mail came back",
         )
-    return _process_conversation(inbound, parsed, acknowledgements)
+    return _process_conversation(inbound, parsed, batch)
 
 
 def _with_envelope_sender(parsed: ParsedMail, inbound: InboundMail) -> ParsedMail:
@@ -328,8 +367,12 @@ def _with_envelope_sender(parsed: ParsedMail, inbound: InboundMail) -> ParsedMai
 
 
 def _process_conversation(
-    inbound: InboundMail, parsed: ParsedMail, acknowledgements: AcknowledgementBatch | None
+    inbound: InboundMail, parsed: ParsedMail, batch: ProcessingBatch | None
 ) -> ProcessResult:
+    if batch is not None and batch.pending_message_ids().intersection(
+        [parsed.in_reply_to, *parsed.references]
+    ):
+        raise AnswersPendingTicket(inbound.pk)
     match = ticket_for_mail(
         in_reply_to=parsed.in_reply_to,
         references=list(parsed.references),
@@ -370,14 +413,13 @@ def _process_conversation(
             ticket=ticket,
             message=message,
         )
-    new_ticket = ticket_open(
+    opening = ticket_opening_build(
         channel=Ticket.Channel.MAIL,
         requester_email=parsed.sender,
         requester_name=parsed.sender_name,
         subject=parsed.subject or _no_subject(),
         related_ticket=ticket,
         acknowledge=_should_acknowledge(inbound, parsed.sender),
-        acknowledgements=acknowledgements,
         cc_addresses=" ".join(parsed.cc),
         **common,
     )
@@ -388,13 +430,17 @@ def _process_conversation(
             if not match.sender_is_participant
             else f"reply to {ticket.reference} after the reopen window"
         )
+    if batch is not None:
+        inbound.reason = reason  # kept for when the batch saves the ticket
+        return ProcessResult(inbound, InboundMail.Action.CREATED, None, opening=opening)
+    [new_ticket] = tickets_open([opening])
     return _finish(
         inbound,
         status=InboundMail.Status.PROCESSED,
         action=InboundMail.Action.CREATED,
         reason=reason,
         ticket=new_ticket,
-        message=new_ticket.opening_message,
+        message=opening.message,
     )
 
 
