@@ -67,7 +67,6 @@ def mail_process_batch(*, inbound_pks: Sequence[int]) -> BatchResult:
     first_attempts, tried_before = mail_attempts_begin_first(inbound_pks=inbound_pks)
     result.alone = tried_before
     errors: dict[int, BaseException] = {}
-    batch = ProcessingBatch()
     with transaction.atomic():
         relax_commit_durability()
         rows = (
@@ -76,6 +75,7 @@ def mail_process_batch(*, inbound_pks: Sequence[int]) -> BatchResult:
             .order_by("pk")
         )
         pending = list(rows)
+        batch = ProcessingBatch.for_mails(pending)
         started = time.monotonic()
         for position, inbound in enumerate(pending):
             if time.monotonic() - started > MAIL_BATCH_BUDGET_SECONDS:

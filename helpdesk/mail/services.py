@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,8 +85,20 @@ class ProcessingBatch:
     """What the mails of a batch (``batch.py``) leave to its end: the tickets they open, numbered
     and saved together, and the acknowledgements of those tickets, sent after its commit."""
 
+    # Looked up once for all the batch's mails (``for_mails``).
+    stored_before: set[int] = field(default_factory=set)
+    our_message_ids: set[str] = field(default_factory=set)
     acknowledgements: AcknowledgementBatch = field(default_factory=AcknowledgementBatch)
     openings: list[ProcessResult] = field(default_factory=list)
+
+    @classmethod
+    def for_mails(cls, mails: Sequence[InboundMail]) -> ProcessingBatch:
+        message_ids = [mail.message_id for mail in mails if mail.message_id]
+        ours = Message.objects.filter(message_id__in=message_ids, kind=Message.Kind.OUTBOUND)
+        return cls(
+            stored_before=_same_mails_stored_before(mails),
+            our_message_ids=set(ours.values_list("message_id", flat=True)),
+        )
 
     def pending_message_ids(self) -> set[str]:
         return {
@@ -110,7 +123,7 @@ class ProcessingBatch:
                 ticket=result.opening.ticket,
                 message=result.opening.message,
             )
-        InboundMail.objects.bulk_update([result.inbound for result in results], _DONE_FIELDS)
+        _save_done([result.inbound for result in results])
         return [result.inbound.pk for result in results]
 
 
@@ -201,6 +214,31 @@ def _mark_done(
     inbound.processed_at = timezone.now()
 
 
+def _save_done(rows: Sequence[InboundMail]) -> None:
+    """Write the outcome of several mails in one round trip: psycopg pipelines ``executemany``.
+    (Django's ``bulk_update`` builds a CASE expression per field and row, which cost a batch
+    more than the statements it saved.)"""
+    table = InboundMail._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET status = %s, action = %s, reason = %s, ticket_id = %s, "  # noqa: S608
+            "ticket_message_id = %s, processed_at = %s, kind = %s WHERE id = %s",
+            [
+                (
+                    row.status,
+                    row.action,
+                    row.reason,
+                    row.ticket_id,
+                    row.ticket_message_id,
+                    row.processed_at,
+                    row.kind,
+                    row.pk,
+                )
+                for row in rows
+            ],
+        )
+
+
 def _finish(inbound: InboundMail, *, status: str, action: str, **outcome: Any) -> ProcessResult:
     _mark_done(inbound, status=status, action=action, **outcome)
     inbound.save(update_fields=_DONE_FIELDS)
@@ -250,22 +288,39 @@ def relax_commit_durability() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _same_mail_stored_before(inbound: InboundMail) -> bool:
-    """Whether a row stored before the content digest became the key holds this same mail.
+def _same_mails_stored_before(mails: Sequence[InboundMail]) -> set[int]:
+    """Those of ``mails`` whose same mail is in a row stored before the content digest became
+    the key (by primary key).
 
     Those rows are keyed by their Message-ID, or by ``sha256:`` of the raw bytes without one:
-    both are looked up through the unique key, and compared by content digest.
+    both are looked up through the unique key, in one query for all, and compared by content
+    digest.
     """
-    legacy_keys = [f"sha256:{inbound.sha256}"]
-    if inbound.message_id:
-        legacy_keys.append(inbound.message_id[:600])
-    earlier = (
-        InboundMail.objects.filter(dedupe_key__in=legacy_keys)
-        .exclude(pk=inbound.pk)
-        .values_list("raw", flat=True)
+    by_legacy_key: dict[str, list[InboundMail]] = {}
+    for mail in mails:
+        by_legacy_key.setdefault(f"sha256:{mail.sha256}", []).append(mail)
+        if mail.message_id:
+            by_legacy_key.setdefault(mail.message_id[:600], []).append(mail)
+    earlier = InboundMail.objects.filter(dedupe_key__in=by_legacy_key).values_list(
+        "pk", "dedupe_key", "raw"
     )
-    digest = inbound.dedupe_key.removeprefix("content:")
-    return any(content_digest(bytes(raw)) == digest for raw in earlier)
+    found: set[int] = set()
+    for earlier_pk, key, raw in earlier:
+        digest = f"content:{content_digest(bytes(raw))}"
+        found.update(
+            mail.pk
+            for mail in by_legacy_key[key]
+            if mail.pk != earlier_pk and mail.dedupe_key == digest
+        )
+    return found
+
+
+def _our_own_mail(message_id: str, inbound: InboundMail, batch: ProcessingBatch | None) -> bool:
+    """Whether ``message_id`` is one of our outgoing mails (looked up for the whole batch by the
+    Message-ID stored with the raw mail, when the parser read the same)."""
+    if batch is not None and message_id == inbound.message_id:
+        return message_id in batch.our_message_ids
+    return Message.objects.filter(message_id=message_id, kind=Message.Kind.OUTBOUND).exists()
 
 
 def mail_process(*, inbound_pk: int) -> ProcessResult:
@@ -335,19 +390,19 @@ def mail_process_locked(
             action=InboundMail.Action.QUARANTINED,
             reason=classification.reason,
         )
-    if _same_mail_stored_before(inbound):
+    stored_before = (
+        inbound.pk in batch.stored_before
+        if batch is not None
+        else bool(_same_mails_stored_before([inbound]))
+    )
+    if stored_before:
         return _finish(
             inbound,
             status=InboundMail.Status.IGNORED,
             action=InboundMail.Action.DUPLICATE,
             reason="the same mail was stored before",
         )
-    if (
-        parsed.message_id
-        and Message.objects.filter(
-            message_id=parsed.message_id, kind=Message.Kind.OUTBOUND
-        ).exists()
-    ):
+    if parsed.message_id and _our_own_mail(parsed.message_id, inbound, batch):
         # Our own mail came back (an alias or a Bcc loop): answering it would loop.
         return _finish(
             inbound,
