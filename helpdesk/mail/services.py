@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from helpdesk.core.ratelimit import rate_limit_consume
+from helpdesk.core.rows import rows_update
 from helpdesk.core.tokens import token_hash, token_new
 from helpdesk.tickets.acknowledgements import AcknowledgementBatch
 from helpdesk.tickets.changes import ticket_event_record
@@ -123,7 +124,7 @@ class ProcessingBatch:
                 ticket=result.opening.ticket,
                 message=result.opening.message,
             )
-        _save_done([result.inbound for result in results])
+        rows_update([result.inbound for result in results], _DONE_FIELDS)
         return [result.inbound.pk for result in results]
 
 
@@ -212,31 +213,6 @@ def _mark_done(
     inbound.ticket = ticket
     inbound.ticket_message = message
     inbound.processed_at = timezone.now()
-
-
-def _save_done(rows: Sequence[InboundMail]) -> None:
-    """Write the outcome of several mails in one round trip: psycopg pipelines ``executemany``.
-    (Django's ``bulk_update`` builds a CASE expression per field and row, which cost a batch
-    more than the statements it saved.)"""
-    table = InboundMail._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET status = %s, action = %s, reason = %s, ticket_id = %s, "  # noqa: S608
-            "ticket_message_id = %s, processed_at = %s, kind = %s WHERE id = %s",
-            [
-                (
-                    row.status,
-                    row.action,
-                    row.reason,
-                    row.ticket_id,
-                    row.ticket_message_id,
-                    row.processed_at,
-                    row.kind,
-                    row.pk,
-                )
-                for row in rows
-            ],
-        )
 
 
 def _finish(inbound: InboundMail, *, status: str, action: str, **outcome: Any) -> ProcessResult:

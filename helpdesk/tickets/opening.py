@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 
+from helpdesk.core.rows import rows_update
 from sla.models import Priority
 
 from .acknowledgements import AcknowledgementBatch
@@ -81,32 +82,76 @@ def _get_or_create(model, lookup: dict, defaults: dict):
         return model.objects.get(**lookup), False
 
 
+@dataclass(frozen=True)
+class Requester:
+    """Who writes in, as they gave it."""
+
+    email: str
+    name: str = ""
+    organization_name: str = ""
+    phone: str = ""
+
+
+def contacts_get_or_create(requesters: Sequence[Requester]) -> list[Contact]:
+    """The contact of each requester, by address (case-insensitive), created when new and
+    filled in with what the requester gave, in order: a few statements for any number."""
+    emails = [requester.email.strip().lower() for requester in requesters]
+    organization_names = {requester.organization_name.strip() for requester in requesters}
+    organizations = {
+        name: _get_or_create(Organization, {"name": name}, {})[0]
+        for name in organization_names
+        if name
+    }
+    contacts = {contact.email: contact for contact in Contact.objects.filter(email__in=emails)}
+    first_requesters = dict(zip(reversed(emails), reversed(requesters), strict=True))
+    new = [
+        Contact(
+            email=email,
+            name=requester.name.strip(),
+            phone=requester.phone.strip(),
+            organization=organizations.get(requester.organization_name.strip()),
+        )
+        for email, requester in first_requesters.items()
+        if email not in contacts
+    ]
+    if new:
+        # A concurrent creator may win: ours is then skipped, and theirs read back.
+        Contact.objects.bulk_create(new, ignore_conflicts=True)
+        contacts.update(
+            (contact.email, contact)
+            for contact in Contact.objects.filter(email__in=[contact.email for contact in new])
+        )
+    changed: dict[int, Contact] = {}
+    for email, requester in zip(emails, requesters, strict=True):
+        contact = contacts[email]
+        if _contact_fill_in(
+            contact, requester, organizations.get(requester.organization_name.strip())
+        ):
+            changed[contact.pk] = contact
+    rows_update(list(changed.values()), ["name", "phone", "organization"])
+    return [contacts[email] for email in emails]
+
+
+def _contact_fill_in(
+    contact: Contact, requester: Requester, organization: Organization | None
+) -> bool:
+    """Take the name, phone and company the requester gave; True when one changed."""
+    changed = False
+    for field_name, value in (("name", requester.name.strip()), ("phone", requester.phone.strip())):
+        if value and getattr(contact, field_name) != value:
+            setattr(contact, field_name, value)
+            changed = True
+    if organization is not None and contact.organization_id != organization.pk:
+        contact.organization = organization
+        changed = True
+    return changed
+
+
 def contact_get_or_create(
     *, email: str, name: str = "", organization_name: str = "", phone: str = ""
 ) -> Contact:
     """The contact for an address (case-insensitive), filling in what we did not know yet."""
-    email = email.strip().lower()
-    organization = None
-    if organization_name.strip():
-        organization, _created = _get_or_create(
-            Organization, {"name": organization_name.strip()}, {}
-        )
-    contact, created = _get_or_create(
-        Contact,
-        {"email": email},
-        {"name": name.strip(), "phone": phone.strip(), "organization": organization},
-    )
-    if not created:
-        changed = []
-        for field_name, value in (("name", name.strip()), ("phone", phone.strip())):
-            if value and getattr(contact, field_name) != value:
-                setattr(contact, field_name, value)
-                changed.append(field_name)
-        if organization is not None and contact.organization_id != organization.pk:
-            contact.organization = organization
-            changed.append("organization")
-        if changed:
-            contact.save(update_fields=changed)
+    [contact] = contacts_get_or_create([Requester(email, name, organization_name, phone)])
     return contact
 
 
@@ -132,12 +177,14 @@ def attachments_store(items: Iterable[tuple[Message, Iterable[AttachmentInput]]]
 
 @dataclass
 class TicketOpening:
-    """A ticket ready to be opened: built and timed, not yet numbered or saved."""
+    """A ticket ready to be opened: built and timed, not yet numbered or saved, its requester
+    not yet looked up."""
 
     ticket: Ticket
     message: Message
-    body_text: str
+    requester: Requester
     attachments: Sequence[AttachmentInput] = field(default_factory=tuple)
+    # Whether to send the acknowledgement (not to an address our mail bounces from).
     acknowledge: bool = False
 
 
@@ -163,36 +210,24 @@ def ticket_opening_build(
     acknowledge: bool = True,
     acknowledgement_language: str | None = None,
 ) -> TicketOpening:
-    """A ticket with its first customer message and its SLA timers started, for ``tickets_open``.
-
-    Writes only the requester's contact. ``acknowledge`` asks for the acknowledgement with the
-    reply deadline; an address our mail is known to bounce from gets none.
-    """
+    """A ticket with its first customer message and its SLA timers started, for ``tickets_open``;
+    nothing is written yet. ``acknowledge`` asks for the acknowledgement with the reply
+    deadline."""
     now = now_in_seconds()
     received_at = (received_at or now).replace(microsecond=0)
-    contact = contact_get_or_create(
-        email=requester_email,
-        name=requester_name,
-        organization_name=organization_name,
-        phone=phone,
-    )
-    will_acknowledge = acknowledge and not contact.email_undeliverable
     ticket = Ticket(
         subject=subject.strip()[:300],
         priority=priority,
         category=category,
         channel=channel,
-        requester=contact,
         received_at=received_at,
         related_ticket=related_ticket,
         language=acknowledgement_language or settings.LANGUAGE_CODE,
-        acknowledgement_pending=will_acknowledge,
     )
     ticket_sla_refresh(ticket, now=now)
     message = Message(
         ticket=ticket,
         kind=Message.Kind.INBOUND,
-        author_contact=contact,
         channel=channel,
         subject=ticket.subject,
         body_text=body_text,
@@ -203,27 +238,40 @@ def ticket_opening_build(
         cc_addresses=cc_addresses,
         created_at=received_at,
     )
-    return TicketOpening(ticket, message, body_text, attachments, will_acknowledge)
+    requester = Requester(requester_email, requester_name, organization_name, phone)
+    return TicketOpening(ticket, message, requester, attachments, acknowledge)
 
 
 def tickets_open(
     openings: Sequence[TicketOpening], *, acknowledgements: AcknowledgementBatch | None = None
 ) -> list[Ticket]:
-    """Number and save the built tickets with their first messages and files, in order.
+    """Save the built tickets with their requesters, first messages and files, numbered in
+    order.
 
-    The acknowledgements asked for go out after commit: through ``acknowledgements`` when the
-    caller sends them together, else each from its task.
+    The acknowledgements asked for go out after commit (none to an address our mail bounces
+    from): through ``acknowledgements`` when the caller sends them together, else each from
+    its task.
     """
     if not openings:
         return []
     with transaction.atomic(savepoint=False):
+        contacts = contacts_get_or_create([opening.requester for opening in openings])
+        # Last, just before the inserts: see the module's docstring.
         numbers = ticket_numbers_allocate(len(openings))
-        for opening, number in zip(openings, numbers, strict=True):
-            ticket, contact = opening.ticket, opening.ticket.requester
+        for opening, contact, number in zip(openings, contacts, numbers, strict=True):
+            ticket, message = opening.ticket, opening.message
+            opening.acknowledge = opening.acknowledge and not contact.email_undeliverable
+            ticket.requester = message.author_contact = contact
+            ticket.acknowledgement_pending = opening.acknowledge
             ticket.number = number
             ticket.reference = ticket_reference(number)
             ticket.search_bigrams = search_document(
-                ticket.reference, ticket.subject, contact.email, contact.name, opening.body_text
+                ticket.reference,
+                ticket.subject,
+                contact.email,
+                # Its own requester's name, should a later mail of the batch change the contact's.
+                opening.requester.name.strip() or contact.name,
+                message.body_text,
             )
         tickets = Ticket.objects.bulk_create([opening.ticket for opening in openings])
         Message.objects.bulk_create([opening.message for opening in openings])
