@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from helpdesk.core.ratelimit import rate_limit_consume
+from helpdesk.core.ratelimit import rate_limits_consume
 from helpdesk.core.rows import rows_update
 from helpdesk.core.tokens import token_hash, token_new
 from helpdesk.tickets.acknowledgements import AcknowledgementBatch
@@ -113,7 +113,7 @@ class ProcessingBatch:
         returns those mails' ids."""
         results, self.openings = self.openings, []
         openings = [result.opening for result in results if result.opening is not None]
-        tickets_open(openings, acknowledgements=self.acknowledgements)
+        _mail_tickets_open(openings, self.acknowledgements)
         for result in results:
             assert result.opening is not None  # noqa: S101 - only openings are added
             _mark_done(
@@ -233,22 +233,31 @@ def _attachments(parsed: ParsedMail) -> list[AttachmentInput]:
     ]
 
 
-def _should_acknowledge(inbound: InboundMail, sender: str) -> bool:
+def _may_acknowledge(inbound: InboundMail, sender: str) -> bool:
     if is_no_reply_address(sender):
         return False
-    if inbound.source in (InboundMail.Source.SMTP, InboundMail.Source.LMTP) and (
-        inbound.envelope_sender in ("", "<>")
-    ):
-        # A null reverse path (RFC 5321 4.5.5) must never be answered automatically.
-        return False
-    # A sender whose mail keeps opening tickets (a loop we failed to spot, or a flood) gets
-    # only a few acknowledgements an hour.
-    return rate_limit_consume(
+    # A null reverse path (RFC 5321 4.5.5) must never be answered automatically.
+    return not (
+        inbound.source in (InboundMail.Source.SMTP, InboundMail.Source.LMTP)
+        and inbound.envelope_sender in ("", "<>")
+    )
+
+
+def _mail_tickets_open(
+    openings: Sequence[TicketOpening], acknowledgements: AcknowledgementBatch | None = None
+) -> list[Ticket]:
+    """``tickets_open`` for tickets opened by mail, where a sender whose mail keeps opening
+    tickets (a loop we failed to spot, or a flood) gets only a few acknowledgements an hour."""
+    asking = [opening for opening in openings if opening.acknowledge]
+    allowed = rate_limits_consume(
         scope="mail-ack",
-        identifier=sender,
+        identifiers=[opening.requester.email for opening in asking],
         limit=settings.MAIL_ACK_LIMIT_PER_SENDER,
         window_seconds=settings.MAIL_ACK_LIMIT_WINDOW_SECONDS,
     )
+    for opening, acknowledge in zip(asking, allowed, strict=True):
+        opening.acknowledge = acknowledge
+    return tickets_open(openings, acknowledgements=acknowledgements)
 
 
 def relax_commit_durability() -> None:
@@ -450,7 +459,7 @@ def _process_conversation(
         requester_name=parsed.sender_name,
         subject=parsed.subject or _no_subject(),
         related_ticket=ticket,
-        acknowledge=_should_acknowledge(inbound, parsed.sender),
+        acknowledge=_may_acknowledge(inbound, parsed.sender),
         cc_addresses=" ".join(parsed.cc),
         **common,
     )
@@ -464,7 +473,7 @@ def _process_conversation(
     if batch is not None:
         inbound.reason = reason  # kept for when the batch saves the ticket
         return ProcessResult(inbound, InboundMail.Action.CREATED, None, opening=opening)
-    [new_ticket] = tickets_open([opening])
+    [new_ticket] = _mail_tickets_open([opening])
     return _finish(
         inbound,
         status=InboundMail.Status.PROCESSED,
