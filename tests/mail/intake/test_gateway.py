@@ -3,10 +3,11 @@
 import smtplib
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 
 from helpdesk.mail.gateway import build_controller
 from helpdesk.mail.models import InboundMail
+from tests.conftest import service_missing
 from tests.mail.intake.conftest import free_port, japanese_mail, self_signed_certificate
 
 
@@ -143,3 +144,28 @@ def test_starttls_is_offered_when_a_certificate_is_configured(tmp_path):
     finally:
         controller.stop()
     assert InboundMail.objects.count() == 1
+
+
+@pytest.mark.services
+def test_a_store_thread_whose_connection_died_meanwhile_still_answers_250(gateway):
+    """The store threads keep their connections from mail to mail, unchecked; a database
+    restart in between must not turn the next mails into 451s."""
+    if connection.vendor != "postgresql":
+        service_missing("PostgreSQL is needed to cut the gateway's connections")
+    host, port = gateway
+    warm_up = [japanese_mail(subject=f"前 {number}") for number in range(8)]
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        for raw in warm_up:  # every store thread now holds a connection
+            client.sendmail("c@customer.example.jp", ["support@helpdesk.example.jp"], raw)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 1
+
+    after = [japanese_mail(subject=f"後 {number}") for number in range(8)]
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        for raw in after:
+            client.sendmail("c@customer.example.jp", ["support@helpdesk.example.jp"], raw)
+    assert InboundMail.objects.count() == len(warm_up) + len(after)
