@@ -28,7 +28,7 @@ from django.db import connections
 from helpdesk.core.taskbase import TRANSIENT_DATABASE_ERRORS, database_connections_discard_broken
 
 from .enqueue import ProcessingBatcher
-from .services import MailEmpty, MailTooLarge, StoreResult, mail_store
+from .storage import MailEmpty, MailTooLarge, StoreResult, mail_store
 
 logger = logging.getLogger(__name__)
 # aiosmtpd's logger: "Peer: ..." and "... connection lost" for every connection.

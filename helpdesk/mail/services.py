@@ -1,70 +1,41 @@
-"""Mail intake writes: store first, then process.
+"""Mail intake: processing what was stored (``storage.py`` stores it first).
 
-``mail_store`` is all an entry point does (SMTP, LMTP, the MTA pipe, HTTP, IMAP): it keeps the
-raw bytes in an InboundMail row, deduplicated by a digest of the content (``digest.py``), and
-enqueues processing after commit. ``mail_process`` parses, classifies, threads and acts,
-exactly once per row; a mail it cannot read ends in quarantine, never in an error.
+``mail_process`` parses, classifies, threads and acts, exactly once per row; a mail it cannot
+read ends in quarantine, never in an error. ``mail_process_locked`` is the same work inside a
+caller's transaction, which ``batch.py`` shares among several mails.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from celery import signature
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from helpdesk.core.ratelimit import rate_limits_consume
 from helpdesk.core.rows import rows_update
-from helpdesk.core.tokens import token_hash, token_new
 from helpdesk.tickets.acknowledgements import AcknowledgementBatch
-from helpdesk.tickets.changes import ticket_event_record
-from helpdesk.tickets.models import Contact, Message, Ticket, TicketEvent
+from helpdesk.tickets.models import Contact, Message, Ticket
 from helpdesk.tickets.opening import TicketOpening, ticket_opening_build, tickets_open
-from helpdesk.tickets.services import AttachmentInput, ticket_customer_reply, ticket_system_note
+from helpdesk.tickets.services import AttachmentInput, ticket_customer_reply
 
 from .attempts import mail_attempt_begin
+from .bounce_services import bounce_record
 from .classify import FEEDBACK, INVALID, classify, is_no_reply_address
 from .containment import MailUnprocessable, parse_contained
 from .digest import content_digest
 from .feedback_services import feedback_report_record
-from .models import InboundMail, MailGatewayToken
+from .models import InboundMail
 from .parse import ParsedMail
 from .threading import reopen_allowed, ticket_for_mail
 
-# The task module imports this one (tasks call services), so the service names its task
-# instead of importing it.
-MAIL_PROCESS_TASK = "helpdesk.mail.tasks.mail_process_task"
-
 logger = logging.getLogger(__name__)
-
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_MESSAGE_ID = re.compile(
-    rb"^message-id:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE
-)
-_ANGLE_ID = re.compile(rb"<([^<>\s]+)>")
-
-
-class MailTooLarge(ValueError):
-    pass
-
-
-class MailEmpty(ValueError):
-    """Nothing to store: the sender sent no bytes (an entry point answers 400 / exit 65)."""
-
-
-@dataclass(frozen=True)
-class StoreResult:
-    inbound: InboundMail
-    created: bool
 
 
 @dataclass(frozen=True)
@@ -126,73 +97,6 @@ class ProcessingBatch:
             )
         rows_update([result.inbound for result in results], _DONE_FIELDS)
         return [result.inbound.pk for result in results]
-
-
-def header_message_id(raw: bytes) -> str:
-    """The Message-ID from the header block, without parsing the mail (storage comes first)."""
-    header_end = _HEADER_END.search(raw)
-    headers = raw[: header_end.start()] if header_end else raw[:65536]
-    match = _MESSAGE_ID.search(headers)
-    if not match:
-        return ""
-    angle = _ANGLE_ID.search(match.group(1))
-    value = angle.group(1) if angle else match.group(1).strip()
-    text = value.decode("ascii", "replace").strip()
-    return f"<{text}>" if text else ""
-
-
-def _enqueue_processing(inbound_pk: int) -> None:
-    try:
-        signature(MAIL_PROCESS_TASK).delay(inbound_pk)
-    except Exception:
-        # The mail is stored; the periodic sweep of stuck mail will enqueue it again.
-        logger.warning(
-            "could not enqueue inbound mail %s; the sweep will retry", inbound_pk, exc_info=True
-        )
-
-
-def mail_store(
-    *,
-    raw: bytes,
-    source: str,
-    source_detail: str = "",
-    envelope_sender: str = "",
-    envelope_recipients: list[str] | tuple[str, ...] = (),
-    enqueue: bool = True,
-) -> StoreResult:
-    """Keep the raw mail before anything else; the same mail again changes nothing.
-
-    "The same mail" is the same content whatever the path added (``content_digest``): a mail
-    relayed again with one more ``Received:`` is recognised, with or without a Message-ID,
-    and a different mail that reuses a Message-ID is kept as the mail it is.
-    """
-    if not raw.strip():
-        raise MailEmpty("the message is empty")
-    if len(raw) > settings.MAIL_MAX_BYTES:
-        raise MailTooLarge(f"{len(raw)} bytes exceeds the {settings.MAIL_MAX_BYTES}-byte limit")
-    digest = hashlib.sha256(raw).hexdigest()
-    message_id = header_message_id(raw)
-    dedupe_key = f"content:{content_digest(raw)}"
-    # Insert first and let the unique key catch a redelivery: one query for a new mail.
-    try:
-        with transaction.atomic():
-            inbound = InboundMail.objects.create(
-                dedupe_key=dedupe_key,
-                message_id=message_id[:500],
-                sha256=digest,
-                raw=raw,
-                size=len(raw),
-                source=source,
-                source_detail=source_detail[:300],
-                envelope_sender=envelope_sender[:500],
-                envelope_recipients="\n".join(envelope_recipients),
-            )
-            if enqueue:
-                transaction.on_commit(lambda: _enqueue_processing(inbound.pk))
-    except IntegrityError:
-        # Delivered before (by any entry point): that delivery stored it; nothing changes.
-        return StoreResult(InboundMail.objects.get(dedupe_key=dedupe_key), False)
-    return StoreResult(inbound, True)
 
 
 _DONE_FIELDS = ["status", "action", "reason", "ticket", "ticket_message", "processed_at", "kind"]
@@ -485,47 +389,22 @@ def _process_conversation(
 
 
 def _process_bounce(inbound: InboundMail, parsed: ParsedMail, reason: str) -> ProcessResult:
-    bounce = parsed.bounce
-    original = (
-        Message.objects.select_related("ticket__requester")
-        .filter(message_id=bounce.original_message_id, kind=Message.Kind.OUTBOUND)
-        .first()
-        if bounce is not None and bounce.original_message_id
-        else None
-    )
-    if bounce is None or original is None:
+    recorded = bounce_record(parsed=parsed, reason=reason)
+    if recorded is None:
         return _finish(
             inbound,
             status=InboundMail.Status.IGNORED,
             action=InboundMail.Action.IGNORED,
             reason=f"{reason}; not a bounce of our mail",
         )
-    ticket = original.ticket
-    failed = [address.lower() for address in bounce.failed_recipients] or [original.recipient]
-    Contact.objects.filter(email__in=failed).update(email_undeliverable=True)
-    detail = bounce.diagnostic or bounce.status or reason
-    note = ticket_system_note(
-        ticket=ticket,
-        body_text=(
-            f"配信エラー: {', '.join(failed)} 宛てのメールが届きませんでした。\n"
-            f"Delivery failed to {', '.join(failed)}: {detail}"
-        ),
-    )
-    Message.objects.filter(pk=original.pk).update(
-        delivery_status=Message.DeliveryStatus.FAILED, delivery_error=detail[:2000]
-    )
-    # Also an event, so the bounce stands in the ticket's history beside its other changes.
-    ticket_event_record(
-        ticket=ticket, kind=TicketEvent.Kind.BOUNCE, detail=f"{', '.join(failed)}: {detail}"
-    )
     return _finish(
         inbound,
         status=InboundMail.Status.PROCESSED,
         # Appended to its ticket, as an internal event.
         action=InboundMail.Action.APPENDED,
         reason=f"{reason}; address marked undeliverable",
-        ticket=ticket,
-        message=note,
+        ticket=recorded.ticket,
+        message=recorded,
     )
 
 
@@ -538,19 +417,3 @@ def mail_reprocess(*, inbound_pk: int) -> ProcessResult:
     if not updated and not InboundMail.objects.filter(pk=inbound_pk).exists():
         raise InboundMail.DoesNotExist(f"no inbound mail #{inbound_pk}")
     return mail_process(inbound_pk=inbound_pk)
-
-
-def mail_gateway_token_create(*, name: str) -> str:
-    """A new key for an external gateway; only its hash is kept, so it is shown once."""
-    raw_token = token_new()
-    MailGatewayToken.objects.create(name=name, token_hash=token_hash(raw_token))
-    return raw_token
-
-
-def mail_gateway_token_check(*, raw_token: str) -> MailGatewayToken | None:
-    gateway = MailGatewayToken.objects.filter(
-        token_hash=token_hash(raw_token), is_active=True
-    ).first()
-    if gateway is not None:
-        MailGatewayToken.objects.filter(pk=gateway.pk).update(last_used_at=timezone.now())
-    return gateway

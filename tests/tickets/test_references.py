@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from helpdesk.mail import batch
-from helpdesk.mail.services import mail_store
+from helpdesk.mail.storage import mail_store
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.opening import TicketOpening, ticket_opening_build, tickets_open
 from tests.conftest import service_missing

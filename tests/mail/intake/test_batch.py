@@ -17,7 +17,7 @@ from helpdesk.mail import batch, services
 from helpdesk.mail.batch import mail_process_batch
 from helpdesk.mail.enqueue import ProcessingBatcher
 from helpdesk.mail.models import InboundMail
-from helpdesk.mail.services import mail_store
+from helpdesk.mail.storage import mail_store
 from helpdesk.tickets import acknowledgements
 from helpdesk.tickets.models import Message, Ticket, TicketAccessToken
 from tests.mail.intake.conftest import japanese_mail
