@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -222,13 +223,37 @@ async def _receive_data(server: SMTP, arg: str) -> None:
     await server.push("250 OK" if status is MISSING else status)
 
 
-class IntakeSMTP(SMTP):
+# A path as nearly every sender writes it: ``<local@domain>``, dot-atoms only, then perhaps
+# parameters (``SIZE=1234``), no comments.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_PATH = re.compile(
+    rf"<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>(?:[ \t]+([^()]*))?"
+)
+
+
+class _PlainPathsFirst(SMTP):
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """The address of MAIL FROM and RCPT TO. aiosmtpd reads every one with the mail header
+        parser (and defines a class on each call): a quarter of the gateway's CPU at a few
+        hundred mails a second. A plain path is read here; anything else as aiosmtpd reads it.
+        """
+        plain = _PLAIN_PATH.fullmatch(arg.lstrip(" \t"))
+        if plain is None:
+            return super()._getaddr(arg)
+        address, rest = plain.group(1), plain.group(2) or ""
+        local_part = address.rpartition("@")[0]
+        if self.local_part_limit and len(local_part) > self.local_part_limit:
+            return None, None
+        return address, rest
+
+
+class IntakeSMTP(_PlainPathsFirst):
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
         await _receive_data(self, arg)
 
 
-class IntakeLMTP(LMTP):
+class IntakeLMTP(_PlainPathsFirst, LMTP):
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
         await _receive_data(self, arg)
