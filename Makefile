@@ -62,7 +62,8 @@ $(PEER_VENV)/.installed-stamp: benchmarks/peer-requirements.txt
 
 # Regenerate the catalogues after changing strings (needs GNU gettext).
 messages: install
-	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ja -l en --no-obsolete --no-location
+	# var/ holds the benchmark peer's virtual environment (django-helpdesk): not our strings.
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ja -l en --no-obsolete --no-location --ignore 'var/*'
 	# English msgids are the English text: the English catalogue repeats them.
 	msgattrib --clear-fuzzy --empty -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
