@@ -120,7 +120,7 @@ def _process_one(
             outcome = mail_process_locked(inbound, batch=batch)
     # Added only now, the savepoint released: a mail rolled back opens no ticket.
     if outcome.opening is not None:
-        batch.openings.append(outcome)
+        batch.openings.append((inbound, outcome.opening))
     else:
         result.processed.append(inbound.pk)
 
@@ -130,7 +130,7 @@ def _open_tickets(
 ) -> None:
     """Save the tickets the mails so far open, together; should that fail, each of those mails
     is processed again alone."""
-    waiting = [outcome.inbound.pk for outcome in batch.openings]
+    waiting = [inbound.pk for inbound, _opening in batch.openings]
     try:
         with transaction.atomic():
             result.processed.extend(batch.open_tickets())

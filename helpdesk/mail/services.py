@@ -61,7 +61,8 @@ class ProcessingBatch:
     stored_before: set[int] = field(default_factory=set)
     our_message_ids: set[str] = field(default_factory=set)
     acknowledgements: AcknowledgementBatch = field(default_factory=AcknowledgementBatch)
-    openings: list[ProcessResult] = field(default_factory=list)
+    # The mails processed so far whose tickets are still to be saved, with those tickets.
+    openings: list[tuple[InboundMail, TicketOpening]] = field(default_factory=list)
 
     @classmethod
     def for_mails(cls, mails: Sequence[InboundMail]) -> ProcessingBatch:
@@ -73,30 +74,24 @@ class ProcessingBatch:
         )
 
     def pending_message_ids(self) -> set[str]:
-        return {
-            result.opening.message.message_id
-            for result in self.openings
-            if result.opening is not None and result.opening.message.message_id
-        }
+        return {opening.message.message_id for _inbound, opening in self.openings} - {""}
 
     def open_tickets(self) -> list[int]:
         """Save the pending tickets and mark their mails processed, in the caller's transaction;
         returns those mails' ids."""
-        results, self.openings = self.openings, []
-        openings = [result.opening for result in results if result.opening is not None]
-        _mail_tickets_open(openings, self.acknowledgements)
-        for result in results:
-            assert result.opening is not None  # noqa: S101 - only openings are added
+        waiting, self.openings = self.openings, []
+        _mail_tickets_open([opening for _inbound, opening in waiting], self.acknowledgements)
+        for inbound, opening in waiting:
             _mark_done(
-                result.inbound,
+                inbound,
                 status=InboundMail.Status.PROCESSED,
                 action=InboundMail.Action.CREATED,
-                reason=result.inbound.reason,
-                ticket=result.opening.ticket,
-                message=result.opening.message,
+                reason=inbound.reason,  # set when the ticket was built
+                ticket=opening.ticket,
+                message=opening.message,
             )
-        rows_update([result.inbound for result in results], _DONE_FIELDS)
-        return [result.inbound.pk for result in results]
+        rows_update([inbound for inbound, _opening in waiting], _DONE_FIELDS)
+        return [inbound.pk for inbound, _opening in waiting]
 
 
 _DONE_FIELDS = ["status", "action", "reason", "ticket", "ticket_message", "processed_at", "kind"]
