@@ -53,8 +53,9 @@ def _running_timers(ticket, clock: BusinessClock, targets: Targets) -> list[Runn
 
 def timers_refresh(
     ticket, *, clock: BusinessClock, targets: Targets, now: datetime.datetime
-) -> None:
-    """Recompute deadlines, consumed time, ``sla_state`` and ``next_escalation_at`` in place."""
+) -> Schedule:
+    """Recompute deadlines, consumed time, ``sla_state`` and ``next_escalation_at`` in place;
+    returns the escalation schedule that ``next_escalation_at`` was taken from."""
     now_position = clock.position(now)
     # While paused, business time stops counting at the moment the pause began.
     current_pause = 0
@@ -96,6 +97,7 @@ def timers_refresh(
     # missed sweep): the sweep looks at the ticket when the desk is next open and fires each
     # level once; it then moves ``next_escalation_at`` on to ``schedule.next_at``.
     ticket.next_escalation_at = clock.next_open(now) if schedule.reached else schedule.next_at
+    return schedule
 
 
 def ticket_escalation_schedule(
