@@ -25,10 +25,12 @@ from __future__ import annotations
 import argparse
 import datetime
 import logging
+import multiprocessing
 import os
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,13 +75,13 @@ def _fill(tickets: int, agents: int, now: datetime.datetime) -> None:
                 received_at, created_at, updated_at, first_response_due, next_response_pause_offset,
                 resolution_due, paused_business_seconds, business_seconds_consumed, sla_state,
                 escalation_level, next_escalation_at, assignee_id, requester_id,
-                acknowledgement_pending, language, search_bigrams)
+                acknowledgement_pending, language)
             SELECT n, 'NP-' || lpad(n::text, 7, '0'), 'ログインできません ' || n, 'open',
                 'normal', '', 'mail', '',
                 %(now)s - (n %% 4000) * interval '1 minute', %(now)s, %(now)s,
                 %(now)s + interval '1 day', 0, %(now)s + interval '5 days', 0, 0, 'ok', 0,
                 %(now)s + interval '1 day' + (n %% 600) * interval '1 second',
-                %(first_agent)s + n %% %(agents)s, %(contact)s, false, 'ja', 'ログ グイ イン'
+                %(first_agent)s + n %% %(agents)s, %(contact)s, false, 'ja'
             FROM generate_series(1, %(tickets)s) AS n
             """,
             {
@@ -154,6 +156,9 @@ def main() -> None:
     parser.add_argument("--due-percent", type=float, default=1.0)
     parser.add_argument("--closure-tickets", type=int, default=200_000)
     parser.add_argument("--agents", type=int, default=50)
+    parser.add_argument(
+        "--processes", type=int, default=2, help="worker processes sharing the recompute"
+    )
     arguments = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not base.startswith("postgres"):
@@ -162,11 +167,12 @@ def main() -> None:
     _create_database(base)
     _setup_django(base)
 
+    from django.conf import settings
     from django.core import mail
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, connections
 
-    from helpdesk.tickets.deadlines import tickets_sla_recompute
+    from helpdesk.tickets.deadlines import recompute_ranges
     from helpdesk.tickets.escalations import SweepResult, escalation_sweep_batch
     from helpdesk.tickets.models import StaffNotification, Ticket
     from helpdesk.tickets.staff_notifications import staff_digest_send
@@ -230,25 +236,46 @@ def main() -> None:
     )
 
     # Close a day of the coming week: most open tickets' resolution deadlines move by a day.
+    # The desk keeps ``--closure-tickets`` open (the rest resolved, not timed), and the worker's
+    # processes share the recompute as the task does: one range each at a time.
+    limit = min(arguments.closure_tickets, arguments.tickets)
+    Ticket.objects.filter(pk__gt=limit).update(status=Ticket.Status.RESOLVED)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE tickets_ticket")
     closure = (clock.next_open(now) + datetime.timedelta(days=3)).astimezone(clock.tz).date()
     ClosureDay.objects.create(date=closure, reason="ベンチマーク")
     calendar_changed()
-    limit = min(arguments.closure_tickets, arguments.tickets)
-    # The first ``limit`` tickets by primary key (the fill numbers them 1..N).
-    first_ids = Ticket.objects.order_by("pk").values_list("pk", flat=True)
-    before_pk = first_ids[limit - 1] + 1 if limit < arguments.tickets else None
+    started = time.perf_counter()
+    ranges = recompute_ranges(parts=settings.SLA_RECOMPUTE_PARTS)
+    connections.close_all()  # each process opens its own
+    with ProcessPoolExecutor(
+        arguments.processes, mp_context=multiprocessing.get_context("fork")
+    ) as pool:
+        parts = list(pool.map(_recompute_part, ranges))
+    elapsed = time.perf_counter() - started
+    refreshed = sum(part[0].refreshed for part in parts)
+    written = sum(part[0].written for part in parts)
+    longest = max(part[1] for part in parts)
+    print(
+        f"3. closure on {closure}: {refreshed:,} open tickets recomputed, {written:,} moved, "
+        f"in {len(ranges)} ranges by {arguments.processes} processes: {elapsed:.2f} s "
+        f"({elapsed / max(refreshed, 1) * 1e6:.0f} µs a ticket); longest UPDATE "
+        f"{longest * 1000:.1f} ms  (goal <= 20 s for 200,000, <= 50 ms)"
+    )
+    assert refreshed == limit
+
+
+def _recompute_part(part):
+    """One range, as one ``tickets_sla_recompute_task`` chain works it (in a pool process)."""
+    from django.db import connection
+
+    from helpdesk.tickets.deadlines import tickets_sla_recompute
+
     statements = StatementTimer()
     with connection.execute_wrapper(statements):
-        started = time.perf_counter()
-        progress = tickets_sla_recompute(before_pk=before_pk)
-        elapsed = time.perf_counter() - started
-    print(
-        f"3. closure on {closure}: {progress.refreshed:,} open tickets recomputed, "
-        f"{progress.written:,} moved, in {elapsed:.2f} s "
-        f"({elapsed / max(progress.refreshed, 1) * 1e6:.0f} µs a ticket); longest UPDATE "
-        f"{statements.longest * 1000:.1f} ms  (goal <= 20 s for 200,000)"
-    )
-    assert progress.refreshed == limit
+        progress = tickets_sla_recompute(after_pk=part.after_pk, before_pk=part.before_pk)
+    connection.close()
+    return progress, statements.longest
 
 
 if __name__ == "__main__":

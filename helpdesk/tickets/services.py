@@ -24,6 +24,7 @@ from .models import (
     Organization,
     ReferenceCounter,
     Ticket,
+    TicketSearchDocument,
 )
 from .search import search_document, search_document_extend
 from .tasks import message_send_task, ticket_acknowledge_task
@@ -173,10 +174,13 @@ def ticket_open(
         related_ticket=related_ticket,
         language=language,
         acknowledgement_pending=will_acknowledge,
-        search_bigrams=search_document(reference, subject, contact.email, contact.name, body_text),
     )
     ticket_sla_refresh(ticket, now=now)
     ticket.save()
+    TicketSearchDocument.objects.create(
+        ticket=ticket,
+        bigrams=search_document(reference, subject, contact.email, contact.name, body_text),
+    )
     message = Message.objects.create(
         ticket=ticket,
         kind=Message.Kind.INBOUND,
@@ -244,7 +248,7 @@ def ticket_customer_reply(
     if ticket.first_responded_at is not None:
         ticket.next_response_started_at = received_at
         ticket.next_response_pause_offset = ticket.paused_business_seconds
-    ticket.search_bigrams = search_document_extend(ticket.search_bigrams, body_text)
+    _search_document_extend(ticket, body_text)
     ticket_sla_refresh(ticket, now=now)
     ticket.save()
     message = Message.objects.create(
@@ -262,6 +266,15 @@ def ticket_customer_reply(
     )
     _attachments_store(message, attachments)
     return message
+
+
+def _search_document_extend(ticket: Ticket, text: str) -> None:
+    """Make a new message's text searchable (the caller holds the ticket's row lock)."""
+    document, _created = TicketSearchDocument.objects.get_or_create(ticket=ticket)
+    extended = search_document_extend(document.bigrams, text)
+    if extended != document.bigrams:
+        document.bigrams = extended
+        document.save(update_fields=["bigrams"])
 
 
 @transaction.atomic
@@ -297,7 +310,7 @@ def ticket_staff_reply(
     _attachments_store(message, attachments)
     if status is not None and status != ticket.status:
         _apply_status(ticket, status, now)
-    ticket.search_bigrams = search_document_extend(ticket.search_bigrams, body_text)
+    _search_document_extend(ticket, body_text)
     ticket_sla_refresh(ticket, now=now)
     ticket.save()
     if not internal:

@@ -19,6 +19,7 @@ from .tickets import (
     ReferenceCounter,
     Ticket,
     TicketAccessToken,
+    TicketSearchDocument,
     attachment_path,
     next_deadline_expression,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "Ticket",
     "TicketAccessToken",
     "TicketEvent",
+    "TicketSearchDocument",
     "attachment_path",
     "next_deadline_expression",
 ]
