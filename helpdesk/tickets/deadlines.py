@@ -14,9 +14,10 @@ import datetime
 import time
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
+from helpdesk.core.durability import relax_commit_durability, relaxed_commits_flush
 from sla.calendars import business_clock, business_clock_reloaded
 from sla.escalation import Schedule
 from sla.selectors import sla_targets_for
@@ -114,6 +115,7 @@ class TicketFacts:
     business_seconds_consumed: int
     sla_state: str
     next_escalation_at: datetime.datetime | None
+    escalation_level: int
 
     def __init__(self, row: tuple, tz: datetime.tzinfo) -> None:
         """From a row of ``facts_query``: instants come as epoch seconds (see ``INSTANTS``)."""
@@ -161,6 +163,15 @@ def _skip_levels_already_fired(
     for ticket, schedule in marked:
         if all((ticket.pk, *crossing.key) in fired for crossing in schedule.reached):
             ticket.next_escalation_at = schedule.next_at
+
+
+def _chunk_write(chunk: list[TicketFacts]) -> int:
+    """One short transaction: a row stays locked until it commits. The commit does not wait
+    for the disk (``relaxed_commits_flush`` makes the slice's writes durable before the task
+    reports progress); a crash before that loses writes the redelivered task redoes."""
+    with transaction.atomic():
+        relax_commit_durability()
+        return tickets_sla_write(chunk, unchanged_since=[ticket.updated_at for ticket in chunk])
 
 
 @dataclass(frozen=True)
@@ -213,6 +224,7 @@ def tickets_sla_recompute(
             active = active.filter(pk__lt=before_pk)
         batch = [TicketFacts(row, tz) for row in facts_query(active.order_by("pk"))[:batch_size]]
         if not batch:
+            relaxed_commits_flush()
             return RecomputeProgress(refreshed, last_pk, True, written)
         now = now_in_seconds()
         before = [_sla_values(ticket) for ticket in batch]
@@ -224,14 +236,11 @@ def tickets_sla_recompute(
             if _sla_values(ticket) != values
         ]
         # Only rows whose values move are written: every written row is a new row version with
-        # new entries in each of the ticket's indexes (the search index among them).
-        # Short statements: a row stays locked until its statement ends.
+        # new entries in each of the ticket's indexes.
         for start in range(0, len(changed), WRITE_CHUNK):
-            chunk = changed[start : start + WRITE_CHUNK]
-            written += tickets_sla_write(
-                chunk, unchanged_since=[ticket.updated_at for ticket in chunk]
-            )
+            written += _chunk_write(changed[start : start + WRITE_CHUNK])
         refreshed += len(batch)
         last_pk = batch[-1].pk
         if time_budget is not None and time.monotonic() - started > time_budget:
+            relaxed_commits_flush()
             return RecomputeProgress(refreshed, last_pk, False, written)

@@ -27,7 +27,7 @@ from django.utils import timezone
 from sla.calendars import business_clock
 from sla.models import Priority
 
-from .models import INACTIVE_STATUSES, Message, Ticket, TicketEvent
+from .models import INACTIVE_STATUSES, Message, Ticket, TicketEvent, TicketSearchDocument
 from .search import query_terms
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ class _BigramsContain(Func):
     output_field = BooleanField()
 
     def __init__(self, bigrams: list[str]) -> None:
-        super().__init__(F("search_document__bigrams"))
+        super().__init__(F("bigrams"))
         self.bigrams = bigrams
 
     def as_sql(
@@ -166,18 +166,21 @@ def _search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
         # A reference: the unique index, not the bigrams ("00" is in every reference).
         return tickets.filter(number=int(lowered[len(prefix) + 1 :]))
     pairs, singles = query_terms(text)
-    condition = Q()
-    if pairs:
-        if connection.vendor == "postgresql":
-            condition &= Q(_BigramsContain(pairs))
-        else:
-            for pair in pairs:
-                condition &= Q(search_document__bigrams__contains=f" {pair} ")
-    for single in singles:
-        # One character: any bigram holding it (no index helps; a rare query).
-        condition &= Q(search_document__bigrams__contains=single)
     if not pairs and not singles:
         return tickets
+    matching = Q()
+    if pairs:
+        if connection.vendor == "postgresql":
+            matching &= Q(_BigramsContain(pairs))
+        else:
+            for pair in pairs:
+                matching &= Q(bigrams__contains=f" {pair} ")
+    for single in singles:
+        # One character: any bigram holding it (no index helps; a rare query).
+        matching &= Q(bigrams__contains=single)
+    # A semi-join from the documents: PostgreSQL can start from the GIN index when the words
+    # are rare, or walk the list's sort order and probe the documents when they are common.
+    condition = Q(pk__in=TicketSearchDocument.objects.filter(matching).values("ticket_id"))
     if lowered.isdigit():
         condition |= Q(number=int(lowered))
     return tickets.filter(condition)

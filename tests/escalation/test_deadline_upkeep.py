@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
 
 from helpdesk.tickets import tasks
 from helpdesk.tickets.bulk_write import tickets_sla_write
@@ -163,3 +164,16 @@ def test_a_breached_ticket_whose_levels_all_fired_is_not_rewritten_or_swept_agai
     assert (progress.refreshed, progress.written) == (1, 0)
     ticket.refresh_from_db()
     assert ticket.next_escalation_at == jst(2026, 11, 25, 15, 30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_recompute_leaves_the_connection_committing_durably():
+    """Its writes commit without waiting for the disk; nothing after it on the same worker
+    connection (a stored mail, a consent decision) may inherit that."""
+    open_ticket(jst(2026, 11, 25, 10, 0), priority="normal")
+    close_friday()
+    with time_machine.travel(jst(2026, 11, 25, 12, 0), tick=False):
+        assert tickets_sla_recompute().written == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"

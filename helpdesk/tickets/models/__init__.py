@@ -4,6 +4,7 @@
 from .staff import (
     CannedResponse,
     Escalation,
+    QueueSupervisor,
     StaffNotification,
     StaffProfile,
     TicketEvent,
@@ -34,6 +35,7 @@ __all__ = [
     "Escalation",
     "Message",
     "Organization",
+    "QueueSupervisor",
     "ReferenceCounter",
     "StaffNotification",
     "StaffProfile",

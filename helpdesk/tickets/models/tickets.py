@@ -77,6 +77,7 @@ SLA_FIELDS = [
     "business_seconds_consumed",
     "sla_state",
     "next_escalation_at",
+    "escalation_level",
 ]
 
 
@@ -180,6 +181,8 @@ class Ticket(models.Model):
     sla_state = models.CharField(
         _("SLA state"), max_length=10, choices=SlaState.choices, default=SlaState.OK
     )
+    # The highest escalation level its running timers have reached (sla.timers): 0 none,
+    # 1 warning, 2 breach, 3 overdue.
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
     # Indexed only where set (ticket_related_idx): nearly every ticket has none.
