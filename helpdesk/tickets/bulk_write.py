@@ -11,7 +11,7 @@ ticket because psycopg converts datetimes and arrays of them in Python. So on Po
   casts (``string_to_array(...)::type[]``), joined back by position with ``unnest``: a handful
   of parameters whatever the batch size, about a microsecond a ticket.
 
-Other databases (SQLite in development) use ``bulk_update`` and plain datetimes.
+SQLite (development) reads the same way (``strftime``) and writes with ``bulk_update``.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ class EpochSeconds(models.Func):
     template = "FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
 
     def as_sqlite(self, compiler, connection, **extra_context):
+        # '%%%%' survives the template and the backend's placeholder rewrite as one '%'.
         return self.as_sql(
-            compiler, connection, template="CAST(strftime('%%s', %(expressions)s) AS INTEGER)"
+            compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
         )
 
 

@@ -141,9 +141,7 @@ class RecomputeProgress:
     written: int = 0  # tickets whose values moved
 
 
-def _skip_levels_already_fired(
-    batch: list[TicketFacts], schedules: list[Schedule], now: datetime.datetime
-) -> None:
+def _skip_levels_already_fired(batch: list[TicketFacts], schedules: list[Schedule]) -> None:
     """``timers_refresh`` marks a ticket with escalation levels already reached as due at the
     next opening, since it cannot know whether they fired. Here one query tells, so a long
     breached ticket whose levels all fired keeps its real next instant: it is neither
@@ -229,7 +227,7 @@ def tickets_sla_recompute(
         now = now_in_seconds()
         before = [_sla_values(ticket) for ticket in batch]
         schedules = [ticket_sla_refresh(ticket, now=now) for ticket in batch]
-        _skip_levels_already_fired(batch, schedules, now)
+        _skip_levels_already_fired(batch, schedules)
         changed = [
             ticket
             for ticket, values in zip(batch, before, strict=True)

@@ -17,6 +17,7 @@ from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import ticket_change_priority, ticket_change_status
 from sla.calendars import business_clock, calendar_changed
 from sla.models import ClosureDay
+from tests.conftest import service_missing
 
 from .conftest import jst, open_ticket
 
@@ -170,6 +171,8 @@ def test_a_breached_ticket_whose_levels_all_fired_is_not_rewritten_or_swept_agai
 def test_the_recompute_leaves_the_connection_committing_durably():
     """Its writes commit without waiting for the disk; nothing after it on the same worker
     connection (a stored mail, a consent decision) may inherit that."""
+    if connection.vendor != "postgresql":
+        service_missing("commit durability is a PostgreSQL setting (set DATABASE_URL)")
     open_ticket(jst(2026, 11, 25, 10, 0), priority="normal")
     close_friday()
     with time_machine.travel(jst(2026, 11, 25, 12, 0), tick=False):
