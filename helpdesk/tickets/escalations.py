@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 
 from sla.calendars import business_clock
 from sla.selectors import sla_targets_for
-from sla.timers import ticket_escalation_schedule, timers_refresh
+from sla.timers import timers_refresh
 
 from .bulk_write import tickets_sla_write
 from .deadlines import now_in_seconds
@@ -82,8 +82,7 @@ def escalation_sweep_batch(
         notifications: list[StaffNotification] = []
         for ticket in due:
             targets = sla_targets_for(priority=ticket.priority, category=ticket.category)
-            timers_refresh(ticket, clock=clock, targets=targets, now=now)
-            schedule = ticket_escalation_schedule(ticket, clock=clock, targets=targets, now=now)
+            schedule = timers_refresh(ticket, clock=clock, targets=targets, now=now)
             ticket.next_escalation_at = schedule.next_at
             for crossing in schedule.reached:
                 if (ticket.pk, *crossing.key) in fired_before:
