@@ -107,7 +107,7 @@ def _plan(now: datetime.datetime) -> str:
     query = (
         Ticket.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(next_escalation_at__lte=now)
-        .order_by("next_escalation_at")[:SWEEP_BATCH]
+        .order_by("next_escalation_at", "id")[:SWEEP_BATCH]
     )
     with transaction.atomic():
         sql, params = query.query.sql_with_params()

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from helpdesk.tickets.changes import ticket_change, ticket_reply
-from helpdesk.tickets.escalations import escalation_sweep
+from helpdesk.tickets.escalations import SWEEP_BATCH, escalation_sweep
 from helpdesk.tickets.models import (
     Escalation,
     QueueSupervisor,
@@ -328,3 +328,13 @@ def test_a_queue_with_its_own_supervisors_tells_them_not_every_supervisor(superv
 
     assert told(in_billing) == {"billing1"}
     assert told(elsewhere) == {"super1"}  # no queue supervisors: the supervisors' group
+
+
+def test_tickets_falling_due_at_one_instant_are_swept_in_batches_each_once(agent):
+    count = 2 * SWEEP_BATCH + 7  # three batches, all at the same next_escalation_at
+    tickets = [open_ticket(jst(2026, 11, 25, 10, 0), assignee=agent) for _n in range(count)]
+    assert len({ticket.next_escalation_at for ticket in tickets}) == 1
+    result = sweep_at(jst(2026, 11, 25, 10, 45))
+    assert (result.tickets, result.fired) == (count, count)
+    assert Escalation.objects.filter(level="warning").count() == count
+    assert sweep_at(jst(2026, 11, 25, 10, 46)).fired == 0

@@ -223,7 +223,8 @@ class Ticket(models.Model):
                 condition=models.Q(related_ticket__isnull=False),
                 name="ticket_related_idx",
             ),
-            models.Index(fields=["next_escalation_at"], name="ticket_next_escalation_idx"),
+            # The sweep's order, and its keyset: each batch starts after the last one's ticket.
+            models.Index(fields=["next_escalation_at", "id"], name="ticket_next_escalation_idx"),
             models.Index(fields=["status", "-received_at"], name="ticket_status_received_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["sla_state", "status"], name="ticket_sla_state_idx"),
