@@ -218,9 +218,11 @@ def main() -> None:
     # Batch by batch, as the task does: each batch is one transaction holding its rows' locks.
     result = SweepResult()
     longest_batch = 0.0
+    after = None
     while True:
         batch_started = time.perf_counter()
-        batch = escalation_sweep_batch(now=now)
+        batch = escalation_sweep_batch(now=now, after=after)
+        after = batch.last_key
         longest_batch = max(longest_batch, time.perf_counter() - batch_started)
         result.fired += batch.fired
         result.recipient_ids |= batch.recipient_ids
