@@ -295,6 +295,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--end-to-end-count", type=int, default=1000, help="mails for the SMTP-to-ticket run"
     )
+    parser.add_argument(
+        "--end-to-end-rate",
+        type=float,
+        help="mails a second to offer (default: as fast as the gateway accepts them)",
+    )
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379")
     parser.add_argument("--skip-end-to-end", action="store_true")
@@ -340,6 +345,11 @@ def print_end_to_end(options: argparse.Namespace) -> None:
     print(
         f"\nEnd to end: {count} mails over SMTP (4 client connections) -> gateway -> "
         "PostgreSQL -> Celery worker (Redis) -> committed ticket"
+        + (
+            f", offered at {options.end_to_end_rate:g} mails/s"
+            if options.end_to_end_rate
+            else ", as fast as accepted"
+        )
     )
     target = BenchTarget(
         postgres_base=options.postgres,
@@ -348,7 +358,9 @@ def print_end_to_end(options: argparse.Namespace) -> None:
         broker_redis_db=options.redis_broker_db,
         cache_redis_db=options.redis_cache_db,
     )
-    result = run_end_to_end_benchmark(count, target=target, profile_directory=options.profile)
+    result = run_end_to_end_benchmark(
+        count, target=target, profile_directory=options.profile, rate=options.end_to_end_rate
+    )
     print(f"  SMTP accepted all in      {result['smtp_accept_seconds']:8.2f} s")
     print(f"  last ticket committed at  {result['end_to_end_seconds']:8.2f} s")
     print(f"  throughput                {result['mails_per_second']:8.1f} mails/s (goal >= 300)")

@@ -10,7 +10,7 @@ from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.mail.services import mail_store
+from helpdesk.mail.storage import mail_store
 
 from .authentication import GatewayTokenAuthentication, StorageUnavailable
 

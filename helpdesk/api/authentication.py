@@ -3,7 +3,7 @@
 from django.db import DatabaseError
 from rest_framework import authentication, exceptions, status
 
-from helpdesk.mail.services import mail_gateway_token_check
+from helpdesk.mail.storage import mail_gateway_token_check
 
 
 class StorageUnavailable(exceptions.APIException):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from imapclient import IMAPClient
 
 from .models import ImapMailboxState
-from .services import MailEmpty, MailTooLarge, mail_store
+from .storage import MailEmpty, MailTooLarge, mail_store
 
 logger = logging.getLogger(__name__)
 

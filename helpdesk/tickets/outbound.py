@@ -10,6 +10,7 @@ Mail is only ever sent from a Celery task, never inside a web request.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from email.utils import make_msgid
 from smtplib import SMTPException
 
@@ -97,6 +98,16 @@ def message_delivery_sent(*, message: Message) -> None:
     )
     message.delivery_status = Message.DeliveryStatus.SENT
     message.delivery_error = ""
+
+
+def messages_delivery_sent(*, messages: Sequence[Message]) -> None:
+    """``message_delivery_sent`` for several messages, in one statement."""
+    Message.objects.filter(pk__in=[message.pk for message in messages]).update(
+        delivery_status=Message.DeliveryStatus.SENT, delivery_error=""
+    )
+    for message in messages:
+        message.delivery_status = Message.DeliveryStatus.SENT
+        message.delivery_error = ""
 
 
 def message_delivery_failed(*, message: Message, error: BaseException, final: bool) -> None:

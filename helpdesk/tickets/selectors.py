@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
@@ -81,12 +82,13 @@ def ticket_reply_expectation(*, ticket: Ticket) -> ReplyExpectation:
     return ReplyExpectation(due=due, waiting_for_customer=False, finished=False)
 
 
-def ticket_first_inbound_message(*, ticket_id: int) -> Message | None:
-    return (
-        Message.objects.filter(ticket_id=ticket_id, kind=Message.Kind.INBOUND)
-        .order_by("created_at", "id")
-        .first()
-    )
+def tickets_first_inbound_messages(*, ticket_ids: Iterable[int]) -> dict[int, Message]:
+    """The message that opened each ticket, by ticket id (one query for any number)."""
+    first: dict[int, Message] = {}
+    messages = Message.objects.filter(ticket_id__in=list(ticket_ids), kind=Message.Kind.INBOUND)
+    for message in messages.order_by("created_at", "id"):
+        first.setdefault(message.ticket_id, message)
+    return first
 
 
 def ticket_last_inbound_message(*, ticket_id: int, before: Message | None = None) -> Message | None:
@@ -97,10 +99,13 @@ def ticket_last_inbound_message(*, ticket_id: int, before: Message | None = None
     return messages.order_by("-created_at", "-id").first()
 
 
-def ticket_acknowledgement_get(*, ticket_id: int) -> Message | None:
-    """The acknowledgement of a ticket: its first automatic message to the customer."""
-    return (
-        Message.objects.filter(ticket_id=ticket_id, kind=Message.Kind.OUTBOUND, is_automatic=True)
-        .order_by("id")
-        .first()
+def tickets_acknowledgements(*, ticket_ids: Iterable[int]) -> dict[int, Message]:
+    """Each ticket's acknowledgement (its first automatic message to the customer), by ticket
+    id; tickets without one are missing from the answer."""
+    found: dict[int, Message] = {}
+    messages = Message.objects.filter(
+        ticket_id__in=list(ticket_ids), kind=Message.Kind.OUTBOUND, is_automatic=True
     )
+    for message in messages.order_by("id"):
+        found.setdefault(message.ticket_id, message)
+    return found

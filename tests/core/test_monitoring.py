@@ -23,7 +23,7 @@ from helpdesk.core.monitoring import CheckFailed
 from helpdesk.core.services import heartbeat_record
 from helpdesk.core.tasks import heartbeat_task
 from helpdesk.mail.models import InboundMail
-from helpdesk.mail.services import mail_store
+from helpdesk.mail.storage import mail_store
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import ticket_open
 from sla.models import Outage

@@ -4,7 +4,7 @@ without importing it) must name tasks that exist: a typo would fail only in prod
 from django.conf import settings
 
 from helpdesk.celery import app as celery_app
-from helpdesk.mail.services import MAIL_PROCESS_TASK
+from helpdesk.mail.storage import MAIL_PROCESS_TASK
 from sla.services import TICKETS_SLA_RECOMPUTE_TASK
 
 

@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from helpdesk.mail.classify import classify
 from helpdesk.mail.models import FeedbackReport, InboundMail
 from helpdesk.mail.parse import parse_mail
-from helpdesk.mail.services import mail_process, mail_store
+from helpdesk.mail.services import mail_process
+from helpdesk.mail.storage import mail_store
 from helpdesk.tickets.models import Contact, Message, Ticket
 from helpdesk.tickets.services import ticket_staff_reply
 from tests.mail import bounce_fixtures as bounces

@@ -263,3 +263,22 @@ def test_an_internal_note_is_never_mailed():
 
     assert message_send(message_pk=note.pk) is False
     assert mail.outbox == []
+
+
+def test_the_mail_is_the_stored_text_with_the_link_in_place_of_the_note():
+    note = "（状況確認ページのリンクはお客様宛てのメールにのみ記載しています）"
+    # A customer who writes the note's very words in the subject gets them back as written.
+    ticket = TicketFactory(subject=f"件名に{note}", requester_email="taro.yamada@example.jp")
+    ticket_acknowledge(ticket_id=ticket.pk)
+
+    stored = the_acknowledgement(ticket).body_text
+    sent = mail.outbox[0].body
+    path = LINK.search(sent).group(1)
+    assert stored.count(note) == 2
+    assert (
+        sent
+        == stored[: stored.rindex(note)]
+        + (f"http://testserver{path}\nこのリンクはお客様専用です。第三者と共有しないでください。")
+        + stored[stored.rindex(note) + len(note) :]
+    )
+    assert path not in stored

@@ -6,7 +6,8 @@ import pytest
 from django.core import mail as django_mail
 from django.core.mail import EmailMessage
 
-from helpdesk.mail.services import mail_process, mail_store
+from helpdesk.mail.services import mail_process
+from helpdesk.mail.storage import mail_store
 from helpdesk.tickets.models import Message, TicketEvent
 from helpdesk.tickets.outbound import message_send
 from helpdesk.tickets.services import ticket_staff_reply

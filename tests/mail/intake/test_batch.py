@@ -9,13 +9,15 @@ import time
 
 import pytest
 from django.core import mail as django_mail
+from django.core.cache import caches
 from django.core.mail.backends import locmem
 
-from helpdesk.mail import batch
+from helpdesk.core import ratelimit
+from helpdesk.mail import batch, services
 from helpdesk.mail.batch import mail_process_batch
 from helpdesk.mail.enqueue import ProcessingBatcher
 from helpdesk.mail.models import InboundMail
-from helpdesk.mail.services import mail_store
+from helpdesk.mail.storage import mail_store
 from helpdesk.tickets import acknowledgements
 from helpdesk.tickets.models import Message, Ticket, TicketAccessToken
 from tests.mail.intake.conftest import japanese_mail
@@ -168,3 +170,96 @@ def test_a_batch_past_its_time_budget_hands_the_rest_over_alone(monkeypatch):
     assert result.processed == []
     assert sorted(result.alone) == sorted(pks)
     assert set(InboundMail.objects.values_list("status", flat=True)) == {"received"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_quick_second_mail_answering_the_first_in_the_same_batch_joins_its_ticket():
+    """The first mail's ticket is saved at the batch's end; the second, answering it, must
+    not open a ticket of its own for want of it."""
+    first = mail_store(
+        raw=japanese_mail(message_id="<first@customer.example.jp>"),
+        source="smtp",
+        envelope_sender="yamada@customer.example.jp",
+        enqueue=False,
+    ).inbound.pk
+    second = mail_store(
+        raw=japanese_mail(
+            subject="Re: ログインできません",
+            body="添付を忘れました。",
+            in_reply_to="<first@customer.example.jp>",
+            references="<first@customer.example.jp>",
+        ),
+        source="smtp",
+        envelope_sender="yamada@customer.example.jp",
+        enqueue=False,
+    ).inbound.pk
+
+    result = mail_process_batch(inbound_pks=[first, second])
+
+    assert sorted(result.processed) == sorted([first, second])
+    ticket = Ticket.objects.get()
+    assert ticket.messages.filter(kind="inbound").count() == 2
+    assert InboundMail.objects.get(pk=second).action == "appended"
+    assert len(django_mail.outbox) == 1  # one acknowledgement: one inquiry
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_per_sender_acknowledgement_limit_counts_every_mail_of_a_batch_on_redis(
+    settings, test_redis_url
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": test_redis_url,
+        }
+    }
+    settings.MAIL_ACK_LIMIT_PER_SENDER = 3
+    caches["default"].clear()
+    pks = [
+        mail_store(
+            raw=japanese_mail(subject=f"問い合わせ {number}"),
+            source="smtp",
+            envelope_sender="yamada@customer.example.jp",
+            enqueue=False,
+        ).inbound.pk
+        for number in range(5)
+    ]
+    # Two batches: the count carries over from one to the next.
+    mail_process_batch(inbound_pks=pks[:2])
+    mail_process_batch(inbound_pks=pks[2:])
+
+    assert Ticket.objects.count() == 5
+    assert len(django_mail.outbox) == 3
+    assert Ticket.objects.filter(acknowledgement_pending=True).count() == 0
+    # The window started with the first use and has not been extended by the later ones.
+    ttl = (
+        caches["default"]
+        ._cache.get_client()
+        .ttl(
+            caches["default"].make_and_validate_key(
+                ratelimit._cache_key("mail-ack", "yamada@customer.example.jp")
+            )
+        )
+    )
+    assert 0 < ttl <= settings.MAIL_ACK_LIMIT_WINDOW_SECONDS
+    caches["default"].clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saving_the_tickets_of_a_batch_fails_then_its_mails_go_alone(monkeypatch):
+    pks = stored(3)
+
+    def database_refuses(*args, **kwargs):
+        raise RuntimeError("constraint the batch's tickets break together")
+
+    monkeypatch.setattr(services, "tickets_open", database_refuses)
+    result = mail_process_batch(inbound_pks=pks)
+
+    assert sorted(result.alone) == sorted(pks)
+    assert result.processed == []
+    assert Ticket.objects.count() == 0
+    assert django_mail.outbox == []
+    # Each was tried once, and keeps the reason for the operator.
+    for inbound in InboundMail.objects.filter(pk__in=pks):
+        assert (inbound.status, inbound.attempts) == ("received", 1)
+        assert "break together" in inbound.reason

@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from helpdesk.mail.models import InboundMail
-from helpdesk.mail.services import mail_gateway_token_create, mail_process
+from helpdesk.mail.services import mail_process
+from helpdesk.mail.storage import mail_gateway_token_create
 from helpdesk.tickets.models import Message, Ticket
 from tests.conftest import ROOT, database_url_for_subprocess
 from tests.mail.intake.conftest import japanese_mail

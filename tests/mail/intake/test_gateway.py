@@ -3,10 +3,12 @@
 import smtplib
 
 import pytest
-from django.db import OperationalError
+from aiosmtpd.smtp import SMTP
+from django.db import OperationalError, connection
 
-from helpdesk.mail.gateway import build_controller
+from helpdesk.mail.gateway import IntakeSMTP, build_controller
 from helpdesk.mail.models import InboundMail
+from tests.conftest import service_missing
 from tests.mail.intake.conftest import free_port, japanese_mail, self_signed_certificate
 
 
@@ -143,3 +145,58 @@ def test_starttls_is_offered_when_a_certificate_is_configured(tmp_path):
     finally:
         controller.stop()
     assert InboundMail.objects.count() == 1
+
+
+@pytest.mark.services
+def test_a_store_thread_whose_connection_died_meanwhile_still_answers_250(gateway):
+    """The store threads keep their connections from mail to mail, unchecked; a database
+    restart in between must not turn the next mails into 451s."""
+    if connection.vendor != "postgresql":
+        service_missing("PostgreSQL is needed to cut the gateway's connections")
+    host, port = gateway
+    warm_up = [japanese_mail(subject=f"前 {number}") for number in range(8)]
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        for raw in warm_up:  # every store thread now holds a connection
+            client.sendmail("c@customer.example.jp", ["support@helpdesk.example.jp"], raw)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 1
+
+    after = [japanese_mail(subject=f"後 {number}") for number in range(8)]
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        for raw in after:
+            client.sendmail("c@customer.example.jp", ["support@helpdesk.example.jp"], raw)
+    assert InboundMail.objects.count() == len(warm_up) + len(after)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "<yamada.taro@customer.example.jp>",
+        "<yamada@customer.example.jp> SIZE=1234 BODY=8BITMIME",
+        " <x+tag@d.example>  SMTPUTF8 ",
+        "<a@b.jp>\tSIZE=5",
+        "<>",
+        '<"quoted local"@d.example.jp>',
+        "<a@[127.0.0.1]>",
+        "a@b.example.jp",
+        "<a..b@c.jp>",
+        "<a@b.jp>(a comment)",
+        "<a@b.jp> (a comment) SIZE=1",
+        "<a@b.jp>SIZE=1",
+        "<山田@例え.jp>",
+        "<@relay.example:a@b.jp>",
+        "<" + "x" * 70 + "@b.jp>",
+        "",
+    ],
+)
+def test_mail_from_and_rcpt_to_paths_read_as_aiosmtpd_reads_them(path):
+    """The gateway reads plain paths itself (aiosmtpd's parser was a quarter of its CPU):
+    every path must come out as aiosmtpd's own reading, local part limit included."""
+    ours, theirs = IntakeSMTP(handler=None), SMTP(handler=None)
+    assert ours._getaddr(path) == theirs._getaddr(path)
+    ours.local_part_limit = theirs.local_part_limit = 64
+    assert ours._getaddr(path) == theirs._getaddr(path)

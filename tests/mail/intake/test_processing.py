@@ -9,7 +9,8 @@ from django.core import mail as django_mail
 from django.utils import timezone
 
 from helpdesk.mail.models import InboundMail
-from helpdesk.mail.services import mail_process, mail_reprocess, mail_store
+from helpdesk.mail.services import mail_process, mail_reprocess
+from helpdesk.mail.storage import mail_store
 from helpdesk.tickets.models import Contact, Message, Ticket, TicketEvent
 from helpdesk.tickets.services import ticket_change_status, ticket_staff_reply
 from tests.factories import StaffFactory

@@ -14,7 +14,8 @@ from django.test import Client
 
 from helpdesk.mail import services
 from helpdesk.mail.models import InboundMail
-from helpdesk.mail.services import mail_gateway_token_create, mail_process, mail_store
+from helpdesk.mail.services import mail_process
+from helpdesk.mail.storage import mail_gateway_token_create, mail_store
 from helpdesk.tickets.models import Ticket
 from tests.faults.poison import nested_html_mail, nested_mime_mail
 from tests.mail.intake.conftest import japanese_mail

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from helpdesk.mail.models import MailGatewayToken
-from helpdesk.mail.services import mail_gateway_token_create
+from helpdesk.mail.storage import mail_gateway_token_create
 
 
 class Command(BaseCommand):

@@ -19,7 +19,8 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from helpdesk.mail.services import MailEmpty, MailTooLarge, mail_process, mail_store
+from helpdesk.mail.services import mail_process
+from helpdesk.mail.storage import MailEmpty, MailTooLarge, mail_store
 from helpdesk.mail.summary import dry_run_summary
 
 EX_DATAERR = 65
