@@ -402,6 +402,9 @@ IMAP_MAILBOXES = env.list("IMAP_MAILBOXES", default=[])
 IMAP_PROCESSED_FOLDER = env.str("IMAP_PROCESSED_FOLDER", default="")
 # How long a worker process trusts its cached calendar before re-reading closures.
 SLA_CALENDAR_TTL_SECONDS = env.int("SLA_CALENDAR_TTL_SECONDS", default=60)
+# After a closure change, open tickets' deadlines are recomputed in this many primary-key
+# ranges, one task each, so that every worker process takes a share (a few per process).
+SLA_RECOMPUTE_PARTS = env.int("SLA_RECOMPUTE_PARTS", default=4)
 
 # Announcement notices (SLA 2(a), 2(b), 4): the first this many days ahead, then the day before.
 NOTICE_DAYS_AHEAD = env.int("NOTICE_DAYS_AHEAD", default=7)

@@ -67,6 +67,17 @@ class ProcessCache(Generic[T]):
                 self._built = built
         return built.value
 
+    def reload(self) -> T:
+        """Rebuild from the source now, whatever the shared version says: for work that exists
+        because the rows changed and must not run on a copy up to ``check_seconds`` old."""
+        version = self._shared_version()
+        known_version = version if isinstance(version, str) else None
+        now = time.monotonic()
+        with self._lock:
+            self._built = _Built(self.build(), known_version, now)
+            self._checked_at = now
+        return self._built.value
+
     def _shared_version(self) -> object:
         try:
             return cache.get(self.version_key)

@@ -54,6 +54,12 @@ def business_clock() -> BusinessClock:
     return _clock_cache.get()
 
 
+def business_clock_reloaded() -> BusinessClock:
+    """The clock rebuilt from the database now: for the recompute that follows a closure
+    change, which must not run on this process's copy from before the change."""
+    return _clock_cache.reload()
+
+
 def calendar_changed() -> None:
     """Tell every process that closures changed; this process rebuilds at once."""
     _clock_cache.invalidate()

@@ -17,7 +17,7 @@ import datetime
 from dataclasses import dataclass
 
 from .clock import BusinessClock
-from .escalation import Schedule, escalation_schedule
+from .escalation import LEVELS, Schedule, escalation_schedule
 from .selectors import Targets
 
 RESOLUTION, FIRST_RESPONSE, NEXT_RESPONSE = "resolution", "first_response", "next_response"
@@ -53,8 +53,9 @@ def _running_timers(ticket, clock: BusinessClock, targets: Targets) -> list[Runn
 
 def timers_refresh(
     ticket, *, clock: BusinessClock, targets: Targets, now: datetime.datetime
-) -> None:
-    """Recompute deadlines, consumed time, ``sla_state`` and ``next_escalation_at`` in place."""
+) -> Schedule:
+    """Recompute deadlines, consumed time, ``sla_state``, ``next_escalation_at`` and
+    ``escalation_level`` in place; returns the escalation schedule they were taken from."""
     now_position = clock.position(now)
     # While paused, business time stops counting at the moment the pause began.
     current_pause = 0
@@ -96,6 +97,11 @@ def timers_refresh(
     # missed sweep): the sweep looks at the ticket when the desk is next open and fires each
     # level once; it then moves ``next_escalation_at`` on to ``schedule.next_at``.
     ticket.next_escalation_at = clock.next_open(now) if schedule.reached else schedule.next_at
+    # The highest level any running timer has reached: 0 none, 1 warning, 2 breach, 3 overdue.
+    ticket.escalation_level = max(
+        (LEVELS.index(crossing.level) + 1 for crossing in schedule.reached), default=0
+    )
+    return schedule
 
 
 def ticket_escalation_schedule(

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from helpdesk.core.roles import SUPERVISOR
 from helpdesk.core.tokens import token_hash, token_new
 from helpdesk.tickets.changes import user_display_name
 from helpdesk.tickets.models import StaffNotification, Ticket, TicketEvent
@@ -372,7 +371,7 @@ def consent_upkeep(*, now: datetime.datetime | None = None) -> UpkeepResult:
                 _notify(
                     request,
                     StaffNotification.Kind.CONSENT_UNANSWERED,
-                    resolver.role(SUPERVISOR) or resolver.supervisors(),
+                    resolver.supervisors(request.ticket.queue),
                     now,
                 )
         result.expired = len(due)

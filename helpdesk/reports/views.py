@@ -3,32 +3,14 @@ sent to sign in, or refused if signed in without a desk role."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from helpdesk.core.roles import user_is_agent
+from helpdesk.core.permissions import agent_required
 
 from .selectors import availability_report, availability_report_csv, month_parse
-
-
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        if not user_is_agent(request.user):  # the console's rule: any desk role
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _month_or_404(text: str) -> tuple[int, int]:
@@ -39,7 +21,7 @@ def _month_or_404(text: str) -> tuple[int, int]:
 
 
 @require_safe
-@staff_required
+@agent_required
 def availability(request: HttpRequest) -> HttpResponse:
     now = timezone.localtime()
     text = request.GET.get("month") or f"{now.year:04d}-{now.month:02d}"
@@ -49,7 +31,7 @@ def availability(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@staff_required
+@agent_required
 def availability_csv(request: HttpRequest, month: str) -> HttpResponse:
     year, month_number = _month_or_404(month)
     report = availability_report(year=year, month=month_number)

@@ -24,6 +24,7 @@ from .models import (
     Escalation,
     Message,
     Organization,
+    QueueSupervisor,
     StaffProfile,
     Ticket,
 )
@@ -174,6 +175,16 @@ class StaffProfileAdmin(admin.ModelAdmin):
 
     list_display = ("user", "language")
     list_select_related = ("user",)
+
+
+@admin.register(QueueSupervisor)
+class QueueSupervisorAdmin(admin.ModelAdmin):
+    """Who supervises which queue: they, not every supervisor, hear of its escalations."""
+
+    list_display = ("queue", "user")
+    list_filter = ("queue",)
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
 
 
 @admin.register(Escalation)

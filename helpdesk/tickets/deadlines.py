@@ -14,13 +14,16 @@ import datetime
 import time
 from dataclasses import dataclass
 
+from django.db import models, transaction
 from django.utils import timezone
 
-from sla.calendars import business_clock
+from helpdesk.core.durability import relax_commit_durability, relaxed_commits_flush
+from sla.calendars import business_clock, business_clock_reloaded
+from sla.escalation import Schedule
 from sla.selectors import sla_targets_for
-from sla.timers import ticket_escalation_schedule, timers_refresh
+from sla.timers import timers_refresh
 
-from .bulk_write import tickets_sla_write
+from .bulk_write import EpochSeconds, from_epoch_seconds, tickets_sla_write
 from .models import INACTIVE_STATUSES, SLA_FIELDS, Escalation, Ticket
 
 
@@ -31,9 +34,10 @@ def now_in_seconds() -> datetime.datetime:
 
 def ticket_sla_refresh(
     ticket: Ticket | TicketFacts, *, now: datetime.datetime | None = None
-) -> None:
-    """Recompute the ticket's deadlines and SLA state in place (the caller saves)."""
-    timers_refresh(
+) -> Schedule:
+    """Recompute the ticket's deadlines and SLA state in place (the caller saves); returns the
+    escalation schedule they imply."""
+    return timers_refresh(
         ticket,
         clock=business_clock(),
         targets=sla_targets_for(priority=ticket.priority, category=ticket.category),
@@ -62,6 +66,23 @@ FACT_FIELDS = (
 # What a calendar change can move. ``business_seconds_consumed`` is left out: it grows with
 # every passing business second and is a snapshot anyway, refreshed whenever the ticket is.
 MOVABLE_FIELDS = [name for name in SLA_FIELDS if name != "business_seconds_consumed"]
+
+
+# The instants among the facts, read as whole epoch seconds: the clock counts whole seconds,
+# and integers load far faster than datetimes. ``updated_at`` is read exactly, since the write
+# compares it (``tickets_sla_write``'s ``unchanged_since``).
+INSTANTS = frozenset(
+    name
+    for name in FACT_FIELDS
+    if isinstance(Ticket._meta.get_field(name), models.DateTimeField) and name != "updated_at"
+)
+
+
+def facts_query(queryset: models.QuerySet[Ticket]) -> models.QuerySet:
+    """Rows of FACT_FIELDS, instants as epoch seconds, for ``TicketFacts``."""
+    epochs = {f"{name}_epoch": EpochSeconds(name) for name in INSTANTS}
+    columns = [f"{name}_epoch" if name in INSTANTS else name for name in FACT_FIELDS]
+    return queryset.annotate(**epochs).values_list(*columns)
 
 
 def _sla_values(ticket: Ticket | TicketFacts) -> tuple:
@@ -94,11 +115,13 @@ class TicketFacts:
     business_seconds_consumed: int
     sla_state: str
     next_escalation_at: datetime.datetime | None
+    escalation_level: int
 
-    def __init__(self, row: tuple) -> None:
+    def __init__(self, row: tuple, tz: datetime.tzinfo) -> None:
+        """From a row of ``facts_query``: instants come as epoch seconds (see ``INSTANTS``)."""
         self.pk = row[0]
         for name, value in zip(FACT_FIELDS[1:], row[1:], strict=True):
-            setattr(self, name, value)
+            setattr(self, name, from_epoch_seconds(value, tz) if name in INSTANTS else value)
 
     @property
     def is_active(self) -> bool:
@@ -118,25 +141,62 @@ class RecomputeProgress:
     written: int = 0  # tickets whose values moved
 
 
-def _skip_levels_already_fired(batch: list[TicketFacts], now: datetime.datetime) -> None:
+def _skip_levels_already_fired(batch: list[TicketFacts], schedules: list[Schedule]) -> None:
     """``timers_refresh`` marks a ticket with escalation levels already reached as due at the
     next opening, since it cannot know whether they fired. Here one query tells, so a long
     breached ticket whose levels all fired keeps its real next instant: it is neither
     rewritten nor swept again after every closure change."""
-    clock = business_clock()
-    marked = [ticket for ticket in batch if ticket.next_escalation_at == clock.next_open(now)]
+    marked = [
+        (ticket, schedule)
+        for ticket, schedule in zip(batch, schedules, strict=True)
+        if schedule.reached
+    ]
     if not marked:
         return
     fired = set(
-        Escalation.objects.filter(ticket_id__in=[ticket.pk for ticket in marked]).values_list(
+        Escalation.objects.filter(ticket_id__in=[ticket.pk for ticket, _ in marked]).values_list(
             "ticket_id", "timer", "level", "timer_started_at"
         )
     )
-    for ticket in marked:
-        targets = sla_targets_for(priority=ticket.priority, category=ticket.category)
-        schedule = ticket_escalation_schedule(ticket, clock=clock, targets=targets, now=now)
-        if schedule.reached and all((ticket.pk, *c.key) in fired for c in schedule.reached):
+    for ticket, schedule in marked:
+        if all((ticket.pk, *crossing.key) in fired for crossing in schedule.reached):
             ticket.next_escalation_at = schedule.next_at
+
+
+def _chunk_write(chunk: list[TicketFacts]) -> int:
+    """One short transaction: a row stays locked until it commits. The commit does not wait
+    for the disk (``relaxed_commits_flush`` makes the slice's writes durable before the task
+    reports progress); a crash before that loses writes the redelivered task redoes."""
+    with transaction.atomic():
+        relax_commit_durability()
+        return tickets_sla_write(chunk, unchanged_since=[ticket.updated_at for ticket in chunk])
+
+
+@dataclass(frozen=True)
+class RecomputeRange:
+    """Active tickets with ``after_pk < pk < before_pk`` (``before_pk`` None: no upper end)."""
+
+    after_pk: int
+    before_pk: int | None
+
+
+def recompute_ranges(*, parts: int) -> list[RecomputeRange]:
+    """Split the active tickets into at most ``parts`` primary-key ranges of similar width, so
+    several worker processes can share a recompute: each range is independent and resumable.
+    Widths, not counts: a boundary costs nothing to find, and active tickets are spread evenly
+    enough over recent primary keys for the parts to take similar time."""
+    bounds = Ticket.objects.exclude(status__in=INACTIVE_STATUSES).aggregate(
+        low=models.Min("pk"), high=models.Max("pk")
+    )
+    low, high = bounds["low"], bounds["high"]
+    if low is None or high is None:
+        return []
+    width = -(-(high - low + 1) // max(parts, 1))  # ceiling: the last part may be narrower
+    starts = list(range(low, high + 1, width))
+    return [
+        RecomputeRange(after_pk=start - 1, before_pk=start + width if start != starts[-1] else None)
+        for start in starts
+    ]
 
 
 def tickets_sla_recompute(
@@ -152,36 +212,33 @@ def tickets_sla_recompute(
     Stops early, not done, once ``time_budget`` seconds have passed, so a task can hand the
     rest to its next run well inside its time limit."""
     started = time.monotonic()
+    # The closures just changed: a copy of the clock even a second old may predate them.
+    tz = business_clock_reloaded().tz
     last_pk = after_pk
     refreshed = written = 0
     while True:
         active = Ticket.objects.exclude(status__in=INACTIVE_STATUSES).filter(pk__gt=last_pk)
         if before_pk is not None:
             active = active.filter(pk__lt=before_pk)
-        batch = [
-            TicketFacts(row) for row in active.order_by("pk").values_list(*FACT_FIELDS)[:batch_size]
-        ]
+        batch = [TicketFacts(row, tz) for row in facts_query(active.order_by("pk"))[:batch_size]]
         if not batch:
+            relaxed_commits_flush()
             return RecomputeProgress(refreshed, last_pk, True, written)
         now = now_in_seconds()
         before = [_sla_values(ticket) for ticket in batch]
-        for ticket in batch:
-            ticket_sla_refresh(ticket, now=now)
-        _skip_levels_already_fired(batch, now)
+        schedules = [ticket_sla_refresh(ticket, now=now) for ticket in batch]
+        _skip_levels_already_fired(batch, schedules)
         changed = [
             ticket
             for ticket, values in zip(batch, before, strict=True)
             if _sla_values(ticket) != values
         ]
         # Only rows whose values move are written: every written row is a new row version with
-        # new entries in each of the ticket's indexes (the search index among them).
-        # Short statements: a row stays locked until its statement ends.
+        # new entries in each of the ticket's indexes.
         for start in range(0, len(changed), WRITE_CHUNK):
-            chunk = changed[start : start + WRITE_CHUNK]
-            written += tickets_sla_write(
-                chunk, unchanged_since=[ticket.updated_at for ticket in chunk]
-            )
+            written += _chunk_write(changed[start : start + WRITE_CHUNK])
         refreshed += len(batch)
         last_pk = batch[-1].pk
         if time_budget is not None and time.monotonic() - started > time_budget:
+            relaxed_commits_flush()
             return RecomputeProgress(refreshed, last_pk, False, written)

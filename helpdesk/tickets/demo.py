@@ -43,7 +43,15 @@ from .demo_words import (
     SURNAMES,
     TOPICS,
 )
-from .models import Contact, Message, Organization, ReferenceCounter, Ticket, TicketEvent
+from .models import (
+    Contact,
+    Message,
+    Organization,
+    ReferenceCounter,
+    Ticket,
+    TicketEvent,
+    TicketSearchDocument,
+)
 from .search import search_document
 
 CHUNK = 5_000
@@ -184,10 +192,14 @@ class DemoDesk:
 
     def batch(
         self, first_id: int, first_number: int, count: int, contacts: Sequence[Contact]
-    ) -> tuple[list[dict], list[dict], list[dict]]:
-        """Rows for ``count`` tickets with ids from ``first_id``: tickets, messages, events."""
+    ) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+        """Rows for ``count`` tickets with ids from ``first_id``: tickets, their search
+        documents, messages, events."""
         prefix = settings.TICKET_REFERENCE_PREFIX
-        tickets, messages, events = [], [], []
+        tickets: list[dict] = []
+        documents: list[dict] = []
+        messages: list[dict] = []
+        events: list[dict] = []
         for offset in range(count):
             rng = self.rng
             status = _pick(rng, STATUS_WEIGHTS)
@@ -249,9 +261,10 @@ class DemoDesk:
                 ticket.resolved_at = self._after(last, rng.randint(10, 600))
                 last = ticket.resolved_at
             ticket.updated_at = last
-            ticket.search_bigrams = search_document(
+            document = search_document(
                 ticket.reference, subject, contact.email, contact.name, *texts
             )
+            documents.append({"ticket_id": ticket.pk, "bigrams": document})
             timers_refresh(
                 ticket,
                 clock=self.clock,
@@ -266,7 +279,7 @@ class DemoDesk:
                 events.append(_event_row(ticket.pk, "assignee", "", assigned, received))
             if status in ("resolved", "closed", "pending_customer"):
                 events.append(_event_row(ticket.pk, "status", "open", status, last))
-        return tickets, messages, events
+        return tickets, documents, messages, events
 
 
 TICKET_COLUMNS = [
@@ -339,16 +352,19 @@ def demo_tickets_seed(
         )
         first_number = counter.last_value + 1
         first_id = _next_id(Ticket)
-        tables = [model._meta.db_table for model in (Ticket, Message, TicketEvent)]
+        tables = [
+            model._meta.db_table for model in (Ticket, TicketSearchDocument, Message, TicketEvent)
+        ]
         if defer_indexes is None:
             defer_indexes = count >= 20_000
         with _indexes_deferred(defer_indexes, tables):
             for start in range(0, count, CHUNK):
                 size = min(CHUNK, count - start)
-                tickets, messages, events = desk.batch(
+                tickets, documents, messages, events = desk.batch(
                     first_id + start, first_number + start, size, contacts
                 )
                 _copy_rows(Ticket, tickets)
+                _copy_rows(TicketSearchDocument, documents)
                 _copy_rows(Message, messages)
                 _copy_rows(TicketEvent, events)
                 counts.tickets += len(tickets)
@@ -359,4 +375,10 @@ def demo_tickets_seed(
         counter.last_value = first_number + count - 1
         counter.save(update_fields=["last_value"])
         _reset_sequences(Ticket, Message, TicketEvent)
+    if connection.vendor == "postgresql":
+        # Fresh statistics: without them the planner guesses, and a search over the new
+        # documents scans them all instead of using their index.
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
     return counts

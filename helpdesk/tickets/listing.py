@@ -27,7 +27,7 @@ from django.utils import timezone
 from sla.calendars import business_clock
 from sla.models import Priority
 
-from .models import INACTIVE_STATUSES, Message, Ticket, TicketEvent
+from .models import INACTIVE_STATUSES, Message, Ticket, TicketEvent, TicketSearchDocument
 from .search import query_terms
 
 if TYPE_CHECKING:
@@ -136,13 +136,13 @@ def ticket_filters_from_query(params: Mapping[str, Any]) -> TicketFilters:
 
 
 class _BigramsContain(Func):
-    """``string_to_array(search_bigrams, ' ') @> ARRAY[...]``: the expression the GIN index of
-    migration 0004 is built on, so PostgreSQL answers it from the index."""
+    """``string_to_array(bigrams, ' ') @> ARRAY[...]`` on the ticket's search document: the
+    expression its GIN index (migration 0008) is built on, so PostgreSQL answers from it."""
 
     output_field = BooleanField()
 
     def __init__(self, bigrams: list[str]) -> None:
-        super().__init__(F("search_bigrams"))
+        super().__init__(F("bigrams"))
         self.bigrams = bigrams
 
     def as_sql(
@@ -166,18 +166,21 @@ def _search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
         # A reference: the unique index, not the bigrams ("00" is in every reference).
         return tickets.filter(number=int(lowered[len(prefix) + 1 :]))
     pairs, singles = query_terms(text)
-    condition = Q()
-    if pairs:
-        if connection.vendor == "postgresql":
-            condition &= Q(_BigramsContain(pairs))
-        else:
-            for pair in pairs:
-                condition &= Q(search_bigrams__contains=f" {pair} ")
-    for single in singles:
-        # One character: any bigram holding it (no index helps; a rare query).
-        condition &= Q(search_bigrams__contains=single)
     if not pairs and not singles:
         return tickets
+    matching = Q()
+    if pairs:
+        if connection.vendor == "postgresql":
+            matching &= Q(_BigramsContain(pairs))
+        else:
+            for pair in pairs:
+                matching &= Q(bigrams__contains=f" {pair} ")
+    for single in singles:
+        # One character: any bigram holding it (no index helps; a rare query).
+        matching &= Q(bigrams__contains=single)
+    # A semi-join from the documents: PostgreSQL can start from the GIN index when the words
+    # are rare, or walk the list's sort order and probe the documents when they are common.
+    condition = Q(pk__in=TicketSearchDocument.objects.filter(matching).values("ticket_id"))
     if lowered.isdigit():
         condition |= Q(number=int(lowered))
     return tickets.filter(condition)
@@ -274,11 +277,8 @@ def ticket_list_page(
     an earlier page (``InvalidCursor`` for anything else)."""
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     sort = SORTS[filters.sort]
-    # The search document is kilobytes a ticket and no row shows it: never fetched.
-    tickets = (
-        ticket_list_queryset(user=user, filters=filters)
-        .select_related("requester", "assignee")
-        .defer("search_bigrams")
+    tickets = ticket_list_queryset(user=user, filters=filters).select_related(
+        "requester", "assignee"
     )
     backwards = False
     if cursor:
@@ -351,12 +351,7 @@ def ticket_row(ticket: Ticket, *, now: datetime.datetime) -> TicketRow:
 
 def ticket_staff_get(*, pk: int) -> Ticket | None:
     """A ticket for staff, with its requester and assignee (one query)."""
-    return (
-        Ticket.objects.select_related("requester", "assignee")
-        .defer("search_bigrams")
-        .filter(pk=pk)
-        .first()
-    )
+    return Ticket.objects.select_related("requester", "assignee").filter(pk=pk).first()
 
 
 def ticket_staff_messages(*, ticket: Ticket) -> QuerySet[Message]:

@@ -27,7 +27,15 @@ from sla.models import Priority
 
 from .acknowledgements import AcknowledgementBatch
 from .deadlines import now_in_seconds, ticket_sla_refresh
-from .models import Attachment, Contact, Message, Organization, ReferenceCounter, Ticket
+from .models import (
+    Attachment,
+    Contact,
+    Message,
+    Organization,
+    ReferenceCounter,
+    Ticket,
+    TicketSearchDocument,
+)
 from .search import search_document
 from .tasks import ticket_acknowledge_task
 
@@ -265,15 +273,22 @@ def tickets_open(
             ticket.acknowledgement_pending = opening.acknowledge
             ticket.number = number
             ticket.reference = ticket_reference(number)
-            ticket.search_bigrams = search_document(
-                ticket.reference,
-                ticket.subject,
-                contact.email,
-                # Its own requester's name, should a later mail of the batch change the contact's.
-                opening.requester.name.strip() or contact.name,
-                message.body_text,
-            )
         tickets = Ticket.objects.bulk_create([opening.ticket for opening in openings])
+        TicketSearchDocument.objects.bulk_create(
+            TicketSearchDocument(
+                ticket=opening.ticket,
+                bigrams=search_document(
+                    opening.ticket.reference,
+                    opening.ticket.subject,
+                    opening.ticket.requester.email,
+                    # Its own requester's name, should a later mail of the batch change the
+                    # contact's.
+                    opening.requester.name.strip() or opening.ticket.requester.name,
+                    opening.message.body_text,
+                ),
+            )
+            for opening in openings
+        )
         Message.objects.bulk_create([opening.message for opening in openings])
         attachments_store((opening.message, opening.attachments) for opening in openings)
     for opening in openings:

@@ -3,8 +3,8 @@
 Japanese has no spaces between words, so word-based full-text search cannot find 請求 inside
 請求書の再発行. Instead each ticket keeps the distinct two-character sequences of its reference,
 subject, requester and message texts (NFKC-normalised, case-folded), space-separated in
-``Ticket.search_bigrams``. A query matches when the document holds every bigram of the query.
-On PostgreSQL a GIN index on ``string_to_array(search_bigrams, ' ')`` answers that with an
+``TicketSearchDocument.bigrams``. A query matches when the document holds every bigram of the
+query. On PostgreSQL a GIN index on ``string_to_array(bigrams, ' ')`` answers that with an
 array containment (``@>``); elsewhere (SQLite in development) the same test is a LIKE per
 bigram. Pure functions here; the services write the document when they write a message.
 """

@@ -12,7 +12,7 @@ from sla.calendars import business_clock
 from sla.models import Priority
 
 from .deadlines import now_in_seconds, ticket_sla_refresh
-from .models import Contact, Message, Ticket
+from .models import Contact, Message, Ticket, TicketSearchDocument
 from .opening import AttachmentInput as AttachmentInput
 from .opening import attachments_store
 from .opening import contact_get_or_create as contact_get_or_create
@@ -57,7 +57,7 @@ def ticket_customer_reply(
     if ticket.first_responded_at is not None:
         ticket.next_response_started_at = received_at
         ticket.next_response_pause_offset = ticket.paused_business_seconds
-    ticket.search_bigrams = search_document_extend(ticket.search_bigrams, body_text)
+    _search_document_extend(ticket, body_text)
     ticket_sla_refresh(ticket, now=now)
     ticket.save()
     message = Message.objects.create(
@@ -75,6 +75,15 @@ def ticket_customer_reply(
     )
     attachments_store([(message, attachments)])
     return message
+
+
+def _search_document_extend(ticket: Ticket, text: str) -> None:
+    """Make a new message's text searchable (the caller holds the ticket's row lock)."""
+    document, _created = TicketSearchDocument.objects.get_or_create(ticket=ticket)
+    extended = search_document_extend(document.bigrams, text)
+    if extended != document.bigrams:
+        document.bigrams = extended
+        document.save(update_fields=["bigrams"])
 
 
 @transaction.atomic
@@ -110,7 +119,7 @@ def ticket_staff_reply(
     attachments_store([(message, attachments)])
     if status is not None and status != ticket.status:
         _apply_status(ticket, status, now)
-    ticket.search_bigrams = search_document_extend(ticket.search_bigrams, body_text)
+    _search_document_extend(ticket, body_text)
     ticket_sla_refresh(ticket, now=now)
     ticket.save()
     if not internal:

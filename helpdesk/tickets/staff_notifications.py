@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from helpdesk.core.roles import ADMIN, SUPERVISOR
 
 from .deadlines import now_in_seconds
-from .models import Escalation, StaffNotification, StaffProfile, Ticket
+from .models import Escalation, QueueSupervisor, StaffNotification, StaffProfile, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -43,23 +43,36 @@ class RecipientResolver:
 
     def __init__(self) -> None:
         self._roles: dict[str, list[int]] = {}
+        self._queues: dict[str, list[int]] = {}
 
     def role(self, role: str) -> list[int]:
         if role not in self._roles:
             self._roles[role] = staff_ids_with_role(role)
         return self._roles[role]
 
-    def supervisors(self) -> list[int]:
-        # A desk without supervisors still tells someone: its admins.
+    def supervisors(self, queue: str = "") -> list[int]:
+        """The queue's own supervisors where it has any, else the supervisors' group; a desk
+        without supervisors still tells someone: its admins."""
+        if queue:
+            if queue not in self._queues:
+                self._queues[queue] = list(
+                    QueueSupervisor.objects.filter(queue=queue, user__is_active=True)
+                    .order_by("user_id")
+                    .values_list("user_id", flat=True)
+                )
+            if self._queues[queue]:
+                return self._queues[queue]
         return self.role(SUPERVISOR) or self.role(ADMIN)
 
     def resolve(self, codes: Iterable[str], ticket: Ticket) -> list[int]:
         found: set[int] = set()
         for code in codes:
             if code == "assignee":
-                found.update([ticket.assignee_id] if ticket.assignee_id else self.supervisors())
+                found.update(
+                    [ticket.assignee_id] if ticket.assignee_id else self.supervisors(ticket.queue)
+                )
             elif code == "supervisors":
-                found.update(self.supervisors())
+                found.update(self.supervisors(ticket.queue))
             elif code == "admins":
                 found.update(self.role(ADMIN))
         return sorted(found)

@@ -13,7 +13,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from .deadlines import tickets_sla_recompute
+from .deadlines import recompute_ranges, tickets_sla_recompute
 from .escalations import escalation_sweep
 from .notices import notice_send, notices_plan
 from .notifications import ticket_acknowledge
@@ -84,12 +84,23 @@ RECOMPUTE_SLICE_SECONDS = 30.0
 
 
 @shared_task(ignore_result=True, acks_late=True)
-def tickets_sla_recompute_task(after_pk: int = 0) -> None:
-    """After a closure day changed: move open tickets' deadlines, resuming after ``after_pk``
-    (a redelivered task redoes at most its own part; the work is idempotent)."""
-    progress = tickets_sla_recompute(after_pk=after_pk, time_budget=RECOMPUTE_SLICE_SECONDS)
+def tickets_sla_recompute_task(after_pk: int | None = None, before_pk: int | None = None) -> None:
+    """After a closure day changed: move open tickets' deadlines.
+
+    Called without a range, it splits the open tickets into ``SLA_RECOMPUTE_PARTS`` ranges and
+    queues one task for each, so every worker process takes a share. A ranged task works for
+    at most ``RECOMPUTE_SLICE_SECONDS`` and queues the rest of its range after the last primary
+    key it finished (a redelivered task redoes at most its own slice; the work is idempotent).
+    """
+    if after_pk is None:
+        for part in recompute_ranges(parts=settings.SLA_RECOMPUTE_PARTS):
+            tickets_sla_recompute_task.delay(part.after_pk, part.before_pk)
+        return
+    progress = tickets_sla_recompute(
+        after_pk=after_pk, before_pk=before_pk, time_budget=RECOMPUTE_SLICE_SECONDS
+    )
     if not progress.done:
-        tickets_sla_recompute_task.delay(progress.last_pk)
+        tickets_sla_recompute_task.delay(progress.last_pk, before_pk)
 
 
 @shared_task(ignore_result=True)

@@ -72,6 +72,14 @@ def test_ticket_page_shows_conversation_events_and_sla(agent_client, ticket, age
     assert "一次回答" in page
 
 
+def test_ticket_page_marks_a_ticket_past_the_overdue_level(agent_client, ticket):
+    page = agent_client.get(f"/console/tickets/{ticket.pk}/").content.decode()
+    assert 'id="overdue"' not in page
+    Ticket.objects.filter(pk=ticket.pk).update(sla_state="breached", escalation_level=3)
+    page = agent_client.get(f"/console/tickets/{ticket.pk}/").content.decode()
+    assert '<span class="badge sla-breached" id="overdue">大幅超過</span>' in page
+
+
 def test_reply_from_the_ticket_page_is_queued_as_mail(agent_client, ticket):
     seen = _seen(agent_client.get(f"/console/tickets/{ticket.pk}/"))
     response = agent_client.post(

@@ -7,15 +7,17 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
 
 from helpdesk.tickets import tasks
 from helpdesk.tickets.bulk_write import tickets_sla_write
-from helpdesk.tickets.deadlines import tickets_sla_recompute
+from helpdesk.tickets.deadlines import recompute_ranges, tickets_sla_recompute
 from helpdesk.tickets.escalations import escalation_sweep
 from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.services import ticket_change_priority
-from sla.calendars import calendar_changed
+from helpdesk.tickets.services import ticket_change_priority, ticket_change_status
+from sla.calendars import business_clock, calendar_changed
 from sla.models import ClosureDay
+from tests.conftest import service_missing
 
 from .conftest import jst, open_ticket
 
@@ -45,14 +47,72 @@ def test_the_recompute_stops_on_its_time_budget_and_resumes_after_the_last_ticke
 
 def test_the_task_hands_the_rest_to_a_new_task_with_the_last_primary_key(monkeypatch):
     tickets = [open_ticket(jst(2026, 11, 25, 10, minute), priority="normal") for minute in range(3)]
-    enqueued: list[int] = []
+    enqueued: list[tuple[int, int | None]] = []
     monkeypatch.setattr(tasks, "RECOMPUTE_SLICE_SECONDS", 0)
-    monkeypatch.setattr(tasks.tickets_sla_recompute_task, "delay", enqueued.append)
+    monkeypatch.setattr(
+        tasks.tickets_sla_recompute_task, "delay", lambda *range_: enqueued.append(range_)
+    )
     monkeypatch.setattr(tasks, "tickets_sla_recompute", _small_batches(tasks.tickets_sla_recompute))
-    tasks.tickets_sla_recompute_task(0)
-    assert enqueued == [tickets[0].pk]
+    tasks.tickets_sla_recompute_task(0, tickets[2].pk)
+    assert enqueued == [(tickets[0].pk, tickets[2].pk)]  # the rest of its own range only
     tasks.tickets_sla_recompute_task(tickets[2].pk)
-    assert enqueued == [tickets[0].pk]  # done: nothing more enqueued
+    assert len(enqueued) == 1  # done: nothing more enqueued
+
+
+def test_a_closure_change_is_shared_out_in_ranges_that_cover_every_open_ticket_once(
+    monkeypatch, settings
+):
+    tickets = [open_ticket(jst(2026, 11, 25, 10, minute), priority="normal") for minute in range(7)]
+    ticket_change_status(ticket=tickets[3], status="resolved")
+    settings.SLA_RECOMPUTE_PARTS = 3
+    queued: list[tuple[int, int | None]] = []
+    monkeypatch.setattr(
+        tasks.tickets_sla_recompute_task, "delay", lambda *range_: queued.append(range_)
+    )
+    close_friday()
+    with time_machine.travel(jst(2026, 11, 25, 12, 0), tick=False):
+        tasks.tickets_sla_recompute_task()  # as the closure change queues it: no range
+        assert len(queued) == 3
+        refreshed = [tickets_sla_recompute(after_pk=low, before_pk=high) for low, high in queued]
+    # Each open ticket in exactly one range; the resolved one in none.
+    assert sum(progress.refreshed for progress in refreshed) == 6
+    for minute, ticket in enumerate(tickets):
+        ticket.refresh_from_db()
+        if minute == 3:
+            continue
+        expected = jst(2026, 12, 3, 10, minute) if minute else jst(2026, 12, 2, 17, 0)
+        assert ticket.resolution_due == expected
+
+
+def test_with_no_open_ticket_there_is_nothing_to_share_out():
+    assert recompute_ranges(parts=4) == []
+
+
+def test_the_recompute_reads_the_closures_afresh_not_a_copy_from_before_the_change():
+    ticket = open_ticket(jst(2026, 11, 25, 10, 0), priority="normal")
+    business_clock()  # this process's copy, fresh for another second
+    # The closure lands and the task runs within that second (another process announced it).
+    ClosureDay.objects.create(date=datetime.date(2026, 11, 27), reason="社内研修")
+    with time_machine.travel(jst(2026, 11, 25, 12, 0), tick=False):
+        tickets_sla_recompute()
+    ticket.refresh_from_db()
+    assert ticket.resolution_due == jst(2026, 12, 2, 17, 0)
+
+
+def test_the_bulk_write_stores_exact_instants_empty_deadlines_and_states():
+    ticket = open_ticket(jst(2026, 11, 25, 10, 0), priority="normal")
+    ticket.first_response_due = jst(2026, 11, 26, 11, 59, 59)
+    ticket.next_response_due = None
+    ticket.resolution_due = jst(2027, 1, 4, 10, 0)
+    ticket.sla_state = Ticket.SlaState.BREACHED
+    ticket.next_escalation_at = None
+    ticket.business_seconds_consumed = 12345
+    assert tickets_sla_write([ticket], unchanged_since=[ticket.updated_at]) == 1
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert stored.first_response_due == jst(2026, 11, 26, 11, 59, 59)
+    assert (stored.next_response_due, stored.next_escalation_at) == (None, None)
+    assert stored.resolution_due == jst(2027, 1, 4, 10, 0)
+    assert (stored.sla_state, stored.business_seconds_consumed) == ("breached", 12345)
 
 
 def _small_batches(recompute):
@@ -105,3 +165,18 @@ def test_a_breached_ticket_whose_levels_all_fired_is_not_rewritten_or_swept_agai
     assert (progress.refreshed, progress.written) == (1, 0)
     ticket.refresh_from_db()
     assert ticket.next_escalation_at == jst(2026, 11, 25, 15, 30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_recompute_leaves_the_connection_committing_durably():
+    """Its writes commit without waiting for the disk; nothing after it on the same worker
+    connection (a stored mail, a consent decision) may inherit that."""
+    if connection.vendor != "postgresql":
+        service_missing("commit durability is a PostgreSQL setting (set DATABASE_URL)")
+    open_ticket(jst(2026, 11, 25, 10, 0), priority="normal")
+    close_friday()
+    with time_machine.travel(jst(2026, 11, 25, 12, 0), tick=False):
+        assert tickets_sla_recompute().written == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"

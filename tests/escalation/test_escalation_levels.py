@@ -15,8 +15,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from helpdesk.tickets.changes import ticket_change, ticket_reply
-from helpdesk.tickets.escalations import escalation_sweep
-from helpdesk.tickets.models import Escalation, StaffNotification, StaffProfile, Ticket
+from helpdesk.tickets.escalations import SWEEP_BATCH, escalation_sweep
+from helpdesk.tickets.models import (
+    Escalation,
+    QueueSupervisor,
+    StaffNotification,
+    StaffProfile,
+    Ticket,
+)
 from helpdesk.tickets.staff_notifications import staff_digest_send
 from sla.models import EscalationRule, SlaPolicy
 from sla.selectors import sla_policies_changed
@@ -284,3 +290,51 @@ def test_an_admin_edits_a_policys_escalation_rule_and_bad_input_is_refused(clien
     response = client.post(url, form)
     assert response.status_code == 302
     assert EscalationRule.objects.get(policy=policy).warning_percent == 60
+
+
+def test_the_ticket_carries_the_highest_level_reached_and_an_answer_clears_it(agent):
+    ticket = open_ticket(jst(2026, 11, 25, 10, 0), assignee=agent)
+    levels = [ticket.escalation_level]
+    for moment in (
+        jst(2026, 11, 25, 10, 45),
+        jst(2026, 11, 25, 11, 0, 1),
+        jst(2026, 11, 25, 11, 30, 1),
+    ):
+        sweep_at(moment)
+        ticket.refresh_from_db()
+        levels.append(ticket.escalation_level)
+    assert levels == [0, 1, 2, 3]  # none, warning, breach, overdue
+    with time_machine.travel(jst(2026, 11, 25, 11, 40), tick=False):
+        ticket_reply(ticket=ticket, author=agent, body_text="確認いたします。")
+    ticket.refresh_from_db()
+    # The first response is made; the resolution timer (a day for urgent) is far from any level.
+    assert ticket.escalation_level == 0
+
+
+def test_a_queue_with_its_own_supervisors_tells_them_not_every_supervisor(supervisor):
+    billing_lead = make_user("billing1", "agent")
+    QueueSupervisor.objects.create(queue="billing", user=billing_lead)
+    in_billing = open_ticket(jst(2026, 11, 25, 10, 0))
+    Ticket.objects.filter(pk=in_billing.pk).update(queue="billing")
+    elsewhere = open_ticket(jst(2026, 11, 25, 10, 0))
+    sweep_at(jst(2026, 11, 25, 11, 0, 1))  # warning and breach of both, unassigned
+
+    def told(ticket):
+        return set(
+            StaffNotification.objects.filter(ticket=ticket).values_list(
+                "recipient__username", flat=True
+            )
+        )
+
+    assert told(in_billing) == {"billing1"}
+    assert told(elsewhere) == {"super1"}  # no queue supervisors: the supervisors' group
+
+
+def test_tickets_falling_due_at_one_instant_are_swept_in_batches_each_once(agent):
+    count = 2 * SWEEP_BATCH + 7  # three batches, all at the same next_escalation_at
+    tickets = [open_ticket(jst(2026, 11, 25, 10, 0), assignee=agent) for _n in range(count)]
+    assert len({ticket.next_escalation_at for ticket in tickets}) == 1
+    result = sweep_at(jst(2026, 11, 25, 10, 45))
+    assert (result.tickets, result.fired) == (count, count)
+    assert Escalation.objects.filter(level="warning").count() == count
+    assert sweep_at(jst(2026, 11, 25, 10, 46)).fired == 0

@@ -6,8 +6,10 @@ in-process in ``test_escalation_levels``). Tickets are opened with ``received_at
 from __future__ import annotations
 
 import datetime
+import re
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -21,6 +23,7 @@ from helpdesk.tickets.services import ticket_open
 from helpdesk.tickets.tasks import escalation_sweep_task
 from sla.models import SlaPolicy
 from sla.selectors import sla_policies_changed
+from sla.services import closure_day_save
 from tests.conftest import wait_for
 
 from .conftest import make_user, start_beat, start_worker
@@ -130,3 +133,40 @@ def test_a_worker_killed_mid_sweep_and_restarted_loses_and_duplicates_nothing(
     assert TicketEvent.objects.filter(kind="escalation").count() == expected
     assert StaffNotification.objects.count() == expected
     assert not Ticket.objects.filter(next_escalation_at__lte=timezone.now()).exists()
+
+
+def test_a_closure_change_moves_every_open_ticket_through_the_worker_in_ranges(
+    desk_open_all_day, broker, started, monkeypatch
+):
+    monkeypatch.setenv("SLA_RECOMPUTE_PARTS", "3")  # the worker's setting: three range tasks
+    # update_or_create: an earlier transactional test's flush may have removed the defaults.
+    SlaPolicy.objects.update_or_create(
+        priority="urgent",
+        category="",
+        defaults={
+            "first_response_minutes": 60,
+            "next_response_minutes": 60,
+            "resolution_minutes": 3000,  # two days and more on a desk open all day
+        },
+    )
+    sla_policies_changed()
+    for _n in range(12):
+        open_in_the_past(60)
+    before = dict(Ticket.objects.values_list("pk", "resolution_due"))
+    worker = start_worker(broker, "test-celery-worker-recompute.log")
+    started.append(worker)
+
+    tomorrow = (timezone.localtime() + datetime.timedelta(days=1)).date()
+    closure_day_save(date=tomorrow, reason="臨時休業")  # queues the recompute after commit
+
+    def moved() -> dict[int, datetime.timedelta]:
+        now = dict(Ticket.objects.values_list("pk", "resolution_due"))
+        return {pk: now[pk] - due for pk, due in before.items() if now[pk] != due}
+
+    wait_for(lambda: len(moved()) == len(before), timeout=60)
+    # On a desk open around the clock, every deadline past the closed day is a day later.
+    assert set(moved().values()) == {datetime.timedelta(days=1)}
+    log = Path(worker.log_path).read_text()
+    # The task queued by the change, and the three ranges it shared the desk out in.
+    assert log.count("tickets_sla_recompute_task[") >= 4
+    assert len(re.findall(r"tickets_sla_recompute_task\[[^\]]+\] succeeded", log)) == 4

@@ -253,4 +253,4 @@ def test_the_list_never_reads_the_search_document_it_does_not_show(frozen):
     with CaptureQueriesContext(connection) as queries:
         page = listing()
     assert len(page.rows) == 1
-    assert "search_bigrams" not in queries[0]["sql"]
+    assert "bigrams" not in queries[0]["sql"]

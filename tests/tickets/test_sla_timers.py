@@ -247,14 +247,16 @@ def test_recompute_task_works_in_slices_that_fit_the_task_time_limit(staff, monk
     tickets = [open_at(jst(2026, 11, 25, 10, minute)) for minute in range(5)]
     with time_machine.travel(jst(2026, 11, 25, 12, 0), tick=False):
         closure_day_save(date=datetime.date(2026, 11, 26), reason="臨時休業")
-        enqueued: list[int] = []
+        enqueued: list[tuple[int, int | None]] = []
         monkeypatch.setattr(tasks, "RECOMPUTE_SLICE_SECONDS", 0)  # each batch spends a slice
-        monkeypatch.setattr(tasks.tickets_sla_recompute_task, "delay", enqueued.append)
+        monkeypatch.setattr(
+            tasks.tickets_sla_recompute_task, "delay", lambda *range_: enqueued.append(range_)
+        )
         # Batches of 500: the five tickets are one slice; the next slice starts after them.
         tasks.tickets_sla_recompute_task(after_pk=0)
-        assert enqueued == [tickets[-1].pk]
-        tasks.tickets_sla_recompute_task(after_pk=enqueued[-1])
-        assert enqueued == [tickets[-1].pk]  # nothing left: no further slice
+        assert enqueued == [(tickets[-1].pk, None)]
+        tasks.tickets_sla_recompute_task(after_pk=tickets[-1].pk)
+        assert len(enqueued) == 1  # nothing left: no further slice
     for minute, ticket in enumerate(tickets):
         ticket.refresh_from_db()
         # One business day later than without the closure (as in the test above).

@@ -12,13 +12,13 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from helpdesk.core.permissions import DeskRequest, agent_required, supervisor_required
 from helpdesk.core.roles import user_is_supervisor
 from helpdesk.tickets.canned import canned_response_delete, canned_response_save
 from helpdesk.tickets.models import CannedResponse
 from sla.services import closure_day_remove, closure_day_save
 
 from ..forms import CannedResponseForm, ClosureForm, ClosureRemoveForm
-from ..permissions import DeskRequest, agent_required, supervisor_required
 from ..selectors import calendar_month, dashboard
 
 

@@ -8,11 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from helpdesk.core.permissions import DeskRequest, supervisor_required
 from helpdesk.mail.models import InboundMail
 from helpdesk.mail.quarantine import mail_discard, quarantined_mails
 from helpdesk.mail.services import mail_reprocess
-
-from ..permissions import DeskRequest, supervisor_required
 
 
 @supervisor_required

@@ -7,14 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from helpdesk.core.permissions import agent_required
 from helpdesk.tickets.staff_notifications import (
     notification_text,
     staff_notifications_for,
     staff_notifications_mark_read,
     staff_notifications_unread_count,
 )
-
-from ..permissions import agent_required
 
 
 @agent_required

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from helpdesk.core.permissions import DeskRequest, agent_required
 from helpdesk.remote.models import RemoteSupportRequest
 from helpdesk.remote.selectors import (
     consent_audit_csv,
@@ -25,7 +26,6 @@ from helpdesk.remote.services import (
 from helpdesk.remote.sessions import remote_session_end, remote_session_start
 from helpdesk.tickets.models import Ticket
 
-from ..permissions import DeskRequest, agent_required
 from ..remote_forms import RemoteRequestForm
 
 

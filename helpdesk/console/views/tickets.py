@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from helpdesk.core.permissions import DeskRequest, agent_required
 from helpdesk.tickets.canned import canned_response_render, canned_responses_active
 from helpdesk.tickets.changes import (
     UNSET,
@@ -26,7 +27,6 @@ from helpdesk.tickets.models import Attachment, CannedResponse, Ticket
 from sla.models import Priority
 
 from ..forms import KEEP, BulkForm, ChangeForm, ReplyForm
-from ..permissions import DeskRequest, agent_required
 from ..selectors import staff_users
 
 PAGE_SIZE = 50

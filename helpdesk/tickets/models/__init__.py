@@ -4,6 +4,7 @@
 from .staff import (
     CannedResponse,
     Escalation,
+    QueueSupervisor,
     StaffNotification,
     StaffProfile,
     TicketEvent,
@@ -19,6 +20,7 @@ from .tickets import (
     ReferenceCounter,
     Ticket,
     TicketAccessToken,
+    TicketSearchDocument,
     attachment_path,
     next_deadline_expression,
 )
@@ -33,12 +35,14 @@ __all__ = [
     "Escalation",
     "Message",
     "Organization",
+    "QueueSupervisor",
     "ReferenceCounter",
     "StaffNotification",
     "StaffProfile",
     "Ticket",
     "TicketAccessToken",
     "TicketEvent",
+    "TicketSearchDocument",
     "attachment_path",
     "next_deadline_expression",
 ]

@@ -142,6 +142,31 @@ class StaffProfile(models.Model):
         return f"{self.user_id}:{self.language}"
 
 
+class QueueSupervisor(models.Model):
+    """A supervisor of one queue: told of that queue's escalations (the warnings of its
+    unassigned tickets, its breaches) instead of every supervisor of the desk. A queue with
+    none falls back to the supervisors' group, and a desk without supervisors to its admins."""
+
+    queue = models.CharField(_("queue"), max_length=50)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervisor"),
+        on_delete=models.CASCADE,
+        related_name="supervised_queues",
+    )
+
+    class Meta:
+        ordering = ["queue", "user_id"]
+        verbose_name = _("queue supervisor")
+        verbose_name_plural = _("queue supervisors")
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "user"], name="queue_supervisor_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue}: {self.user_id}"
+
+
 class StaffNotification(models.Model):
     """Something a staff member should know: shown in the console (unread until opened) and
     sent by mail in a digest, one mail per recipient per sweep."""

@@ -77,6 +77,7 @@ SLA_FIELDS = [
     "business_seconds_consumed",
     "sla_state",
     "next_escalation_at",
+    "escalation_level",
 ]
 
 
@@ -125,7 +126,9 @@ class Ticket(models.Model):
         BREACHED = "breached", _("breach")
 
     number = models.PositiveBigIntegerField(_("number"), unique=True, editable=False)
-    reference = models.CharField(_("reference number"), max_length=30, unique=True, editable=False)
+    # Unique by a constraint, not ``unique=True``, which would add a second (LIKE) index that
+    # no query uses and every new ticket row version pays for.
+    reference = models.CharField(_("reference number"), max_length=30, editable=False)
     subject = models.CharField(_("subject"), max_length=300)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW
@@ -138,6 +141,7 @@ class Ticket(models.Model):
     requester = models.ForeignKey(
         Contact, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="tickets"
     )
+    # Indexed by ticket_assignee_status_idx, which leads with it (see Meta).
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),
@@ -145,6 +149,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
+        db_index=False,
     )
     queue = models.CharField(_("queue"), max_length=50, blank=True)
     # The customer's language, for mail we send them (the acknowledgement, later answers).
@@ -176,8 +181,11 @@ class Ticket(models.Model):
     sla_state = models.CharField(
         _("SLA state"), max_length=10, choices=SlaState.choices, default=SlaState.OK
     )
+    # The highest escalation level its running timers have reached (sla.timers): 0 none,
+    # 1 warning, 2 breach, 3 overdue.
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
+    # Indexed only where set (ticket_related_idx): nearly every ticket has none.
     related_ticket = models.ForeignKey(
         "self",
         verbose_name=_("related ticket"),
@@ -185,10 +193,8 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="follow_ups",
+        db_index=False,
     )
-    # What staff search by, as character bigrams (see helpdesk/tickets/search.py); written by
-    # the services with every message.
-    search_bigrams = models.TextField(_("search document"), blank=True, editable=False)
     # The next running deadline, for sorting and keyset pagination of the staff list; tickets
     # with no running deadline (paused, resolved, closed) carry NO_DEADLINE and sort last.
     sort_due_at = models.GeneratedField(
@@ -206,8 +212,19 @@ class Ticket(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
+        # Every index costs each new ticket row version an entry, and a closure change writes
+        # one for every open ticket: none here is redundant with another.
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="ticket_reference_unique"),
+        ]
         indexes = [
-            models.Index(fields=["next_escalation_at"], name="ticket_next_escalation_idx"),
+            models.Index(
+                fields=["related_ticket"],
+                condition=models.Q(related_ticket__isnull=False),
+                name="ticket_related_idx",
+            ),
+            # The sweep's order, and its keyset: each batch starts after the last one's ticket.
+            models.Index(fields=["next_escalation_at", "id"], name="ticket_next_escalation_idx"),
             models.Index(fields=["status", "-received_at"], name="ticket_status_received_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["sla_state", "status"], name="ticket_sla_state_idx"),
@@ -237,6 +254,32 @@ class Ticket(models.Model):
     def is_active(self) -> bool:
         """Still being worked on: its SLA clock can run."""
         return self.status not in (self.Status.RESOLVED, self.Status.CLOSED)
+
+
+class TicketSearchDocument(models.Model):
+    """What staff search a ticket by, as character bigrams (see helpdesk/tickets/search.py),
+    written by the services with every message.
+
+    A row of its own, not a column of the ticket: a ticket row changes whenever its deadlines
+    move (after every closure change, for every open ticket), and each new version of a ticket
+    row would enter all of its hundreds of bigrams into the search index again.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket,
+        verbose_name=_("ticket"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="search_document",
+    )
+    bigrams = models.TextField(_("search document"), blank=True)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}"
 
 
 class Message(models.Model):

@@ -1,5 +1,6 @@
-"""Who may open a console page. Every console view is wrapped in one of these decorators; the
-permission-matrix test requests every console URL as each role, so a view without one fails."""
+"""Who may open a staff page (the console and its reports). Every such view is wrapped in one
+of these decorators; the permission-matrix test requests every console URL as each role, so a
+view without one fails."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from helpdesk.core.roles import user_is_agent, user_is_supervisor
+from .roles import user_is_agent, user_is_supervisor
 
 # HttpResponseBase, not HttpResponse: an attachment download answers with a FileResponse.
 View = Callable[..., HttpResponseBase]
