@@ -33,16 +33,12 @@ from dataclasses import dataclass, field
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 
+from helpdesk.core.durability import relax_commit_durability
 from helpdesk.core.taskbase import TRANSIENT_DATABASE_ERRORS
 
 from .attempts import mail_attempt_failed, mail_attempts_begin_first
 from .models import InboundMail
-from .services import (
-    AnswersPendingTicket,
-    ProcessingBatch,
-    mail_process_locked,
-    relax_commit_durability,
-)
+from .services import AnswersPendingTicket, ProcessingBatch, mail_process_locked
 
 logger = logging.getLogger(__name__)
 

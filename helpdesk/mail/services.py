@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from helpdesk.core.durability import relax_commit_durability
 from helpdesk.core.ratelimit import rate_limits_consume
 from helpdesk.core.rows import rows_update
 from helpdesk.tickets.acknowledgements import AcknowledgementBatch
@@ -159,19 +160,6 @@ def _mail_tickets_open(
     return tickets_open(openings, acknowledgements=acknowledgements)
 
 
-def relax_commit_durability() -> None:
-    """Let PostgreSQL acknowledge this transaction's commit before its WAL reaches disk.
-
-    Safe here, and only here: the raw mail was stored durably before anything was promised
-    to the sender. If the server crashed within the next moment and lost this processing, the
-    InboundMail row would be back in ``received`` and the stuck-mail sweep would process it
-    again; nothing is lost, and it saves a disk flush per mail.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
 def _same_mails_stored_before(mails: Sequence[InboundMail]) -> set[int]:
     """Those of ``mails`` whose same mail is in a row stored before the content digest became
     the key (by primary key).
@@ -213,7 +201,9 @@ def mail_process(*, inbound_pk: int) -> ProcessResult:
         inbound = InboundMail.objects.get(pk=inbound_pk)
         return ProcessResult(inbound, InboundMail.Action.QUARANTINED, None)
     # A failed attempt rolls all of this back; it was counted above, and the task keeps the
-    # error (mail_attempt_failed).
+    # error (mail_attempt_failed). The commit need not wait for the disk: the raw mail was
+    # stored durably before anything was promised to the sender, and processing lost in a
+    # crash leaves the row ``received`` for the stuck-mail sweep.
     with transaction.atomic():
         relax_commit_durability()
         inbound = InboundMail.objects.select_for_update().get(pk=inbound_pk)
